@@ -1,0 +1,3 @@
+export * from './option-parsers.js';
+export * from './run-cli.js';
+export * from './shutdown-signals.js';

@@ -1,0 +1,38 @@
+import { type LoadLoopOptions, runLoadLoop } from './load-loop.js';
+import { WindowRecorder } from './window-recorder.js';
+import { renderWindow } from './window-pretty.js';
+import type { WindowLine } from './window-schema.js';
+import { startWindowTicker } from './window-ticker.js';
+
+export interface ClientRunOptions extends Omit<LoadLoopOptions, 'onSkipped'> {
+  client: string;
+  protocol: WindowLine['protocol'];
+  windowMs: number;
+  /** JSON lines for machines (the default), or per-pod bars for people. */
+  pretty: boolean;
+  out?: NodeJS.WritableStream;
+}
+
+/**
+ * The loop both clients share: drive calls, print a window every `windowMs`,
+ * and print the last partial window when the run ends or the signal aborts.
+ */
+export async function runClient(
+  callOnce: (recorder: WindowRecorder) => Promise<void>,
+  options: ClientRunOptions,
+): Promise<void> {
+  const out = options.out ?? process.stdout;
+  const recorder = new WindowRecorder(options.client, options.protocol);
+  const emit = options.pretty
+    ? (line: WindowLine) => out.write(`${renderWindow(line)}\n\n`)
+    : (line: WindowLine) => out.write(`${JSON.stringify(line)}\n`);
+  const ticker = startWindowTicker(recorder, options.windowMs, emit);
+  try {
+    await runLoadLoop(() => callOnce(recorder), {
+      ...options,
+      onSkipped: () => recorder.recordSkipped(),
+    });
+  } finally {
+    ticker.stop();
+  }
+}
