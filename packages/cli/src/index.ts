@@ -1,3 +1,4 @@
 export * from './option-parsers.js';
 export * from './run-cli.js';
 export * from './shutdown-signals.js';
+export * from './load-options.js';

@@ -14,8 +14,17 @@ export class UsageError extends Error {
  * errors print their message and exit 1.
  */
 export async function runCli(program: Command, argv = process.argv): Promise<void> {
+  // A reader that went away (`| head`) ends the run quietly, as for any Unix tool.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
   program.exitOverride();
-  program.showHelpAfterError('(run with --help for usage)');
+  // One line per error, named after the program, so scripts and people can
+  // tell which process complained.
+  program.configureOutput({
+    outputError: (text, write) => write(`${program.name()}: ${text.trimEnd()} (see --help)\n`),
+  });
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -8,9 +8,8 @@ const require = createRequire(import.meta.url);
 export const protosDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'protos');
 
 /** The standard grpc.health.v1 proto, as shipped by grpc-health-check. */
-export const healthProtoPath: string = (
-  require('grpc-health-check') as { protoPath: string }
-).protoPath;
+export const healthProtoPath: string = (require('grpc-health-check') as { protoPath: string })
+  .protoPath;
 
 export const addrProtoFile = 'lab/addr/v1/addr.proto';
 export const helloworldProtoFile = 'helloworld/helloworld.proto';

@@ -18,7 +18,7 @@ export interface ClientRunOptions extends Omit<LoadLoopOptions, 'onSkipped'> {
  * and print the last partial window when the run ends or the signal aborts.
  */
 export async function runClient(
-  callOnce: (recorder: WindowRecorder) => Promise<void>,
+  callOnce: (recorder: WindowRecorder, stop: AbortSignal) => Promise<void>,
   options: ClientRunOptions,
 ): Promise<void> {
   const out = options.out ?? process.stdout;
@@ -28,7 +28,7 @@ export async function runClient(
     : (line: WindowLine) => out.write(`${JSON.stringify(line)}\n`);
   const ticker = startWindowTicker(recorder, options.windowMs, emit);
   try {
-    await runLoadLoop(() => callOnce(recorder), {
+    await runLoadLoop((stop) => callOnce(recorder, stop), {
       ...options,
       onSkipped: () => recorder.recordSkipped(),
     });

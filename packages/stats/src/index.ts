@@ -5,3 +5,5 @@ export * from './load-loop.js';
 export * from './latency-histogram.js';
 export * from './window-pretty.js';
 export * from './client-runner.js';
+export * from './fairness.js';
+export * from './phase-aggregate.js';

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 
 export interface LoadLoopOptions {
   /**
@@ -22,23 +22,48 @@ const OPEN_LOOP_TICK_MS = 2;
 
 /**
  * Drives `callOnce` until the duration ends or the signal aborts, then waits
- * for the calls in flight. `callOnce` records its own outcome and must not
- * reject; a rejection is a bug in the caller and is rethrown.
+ * for the calls in flight. `callOnce` gets the loop's stop signal, so a call
+ * that would otherwise never end (a stream) can end when the loop does. `callOnce` records its own outcome and must not
+ * reject; a rejection is a bug in the caller: it stops the loop and, once the
+ * calls in flight have settled, is rethrown.
  */
 export async function runLoadLoop(
-  callOnce: () => Promise<void>,
+  callOnce: (stop: AbortSignal) => Promise<void>,
   options: LoadLoopOptions,
 ): Promise<void> {
-  const stop = AbortSignal.any(
-    options.durationMs === undefined
-      ? [options.signal]
-      : [options.signal, AbortSignal.timeout(options.durationMs)],
-  );
-  if (options.rps > 0) {
-    await openLoop(callOnce, options, stop);
-  } else {
-    await closedLoop(callOnce, options.concurrency, stop);
+  // A plain controller and timer rather than AbortSignal.any/timeout: Node 20
+  // can garbage-collect a timeout signal held only by an any() composite, and
+  // under load that GC happens, so the duration silently never ends.
+  const stopper = new AbortController();
+  const stopNow = () => stopper.abort();
+  if (options.signal.aborted) stopNow();
+  options.signal.addEventListener('abort', stopNow, { once: true });
+  const timer =
+    options.durationMs === undefined ? undefined : setTimeout(stopNow, options.durationMs);
+  const stop = stopper.signal;
+  let failure: { error: unknown } | undefined;
+  // Without this, an open-loop rejection nobody awaits would surface as an
+  // unhandled rejection, and closed-loop callers would run on after
+  // Promise.all had already rejected.
+  const guarded = async () => {
+    try {
+      await callOnce(stop);
+    } catch (error) {
+      failure ??= { error };
+      stopNow();
+    }
+  };
+  try {
+    if (options.rps > 0) {
+      await openLoop(guarded, options, stop);
+    } else {
+      await closedLoop(guarded, options.concurrency, stop);
+    }
+  } finally {
+    clearTimeout(timer);
+    options.signal.removeEventListener('abort', stopNow);
   }
+  if (failure) throw failure.error;
 }
 
 async function closedLoop(
@@ -47,7 +72,13 @@ async function closedLoop(
   stop: AbortSignal,
 ): Promise<void> {
   const caller = async () => {
-    while (!stop.aborted) await callOnce();
+    while (!stop.aborted) {
+      await callOnce();
+      // A call that settles without I/O (a fast local failure, a stub) would
+      // otherwise chain microtasks forever: timers never run, so neither the
+      // duration, the abort, nor the window ticker could ever fire.
+      await yieldToEventLoop();
+    }
   };
   await Promise.all(Array.from({ length: concurrency }, caller));
 }

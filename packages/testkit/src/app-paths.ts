@@ -1,0 +1,8 @@
+import { fileURLToPath } from 'node:url';
+
+/** Built entry points of the lab's programs; `pnpm test` builds them first. */
+export const appMain = {
+  addrServer: fileURLToPath(new URL('../../../apps/addr-server/dist/main.js', import.meta.url)),
+  clientGrpc: fileURLToPath(new URL('../../../apps/client-grpc/dist/main.js', import.meta.url)),
+  clientHttp: fileURLToPath(new URL('../../../apps/client-http/dist/main.js', import.meta.url)),
+} as const;

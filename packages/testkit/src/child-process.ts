@@ -1,0 +1,87 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+
+export interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Running {
+  child: ChildProcess;
+  /** Output so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when the process has exited and its output is closed. */
+  finished: Promise<Finished>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
+  stop(graceMs?: number): Promise<Finished>;
+}
+
+const live = new Set<Running>();
+
+/**
+ * Starts a Node program with its output captured. A process still running
+ * after `timeoutMs` is killed, so no test can leave one behind or hang.
+ */
+export function startNode(
+  main: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Running {
+  const child = spawn(process.execPath, [main, ...args], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  const finished = new Promise<Finished>((resolve) => {
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      live.delete(running);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  const running: Running = {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    finished,
+    async stop(graceMs = 3000) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await finished;
+        clearTimeout(kill);
+      }
+      return finished;
+    },
+  };
+  live.add(running);
+  return running;
+}
+
+/** Stops every process started through this module; for afterAll/afterEach. */
+export async function stopAll(graceMs = 3000): Promise<void> {
+  await Promise.all([...live].map((running) => running.stop(graceMs)));
+}
+
+/** Polls until `predicate` holds, failing with `what` after `timeoutMs`. */
+export async function waitFor(
+  predicate: () => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
