@@ -1,4 +1,2 @@
-export * from './app-paths.js';
-export * from './child-process.js';
-export * from './addr-server-process.js';
+export * from '@lab/local-cluster';
 export * from './window-output.js';

@@ -1,5 +1,5 @@
 import { appMain } from './app-paths.js';
-import { type Running, startNode } from './child-process.js';
+import { type Running, startNode } from './node-process.js';
 
 export interface AddrServerProcess extends Running {
   name: string;

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 
 export interface Finished {
   code: number | null;
@@ -20,6 +21,14 @@ export interface Running {
 
 const live = new Set<Running>();
 
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Killed with SIGKILL after this long (default 60 s); Infinity for no limit. */
+  timeoutMs?: number;
+  /** Called with each complete stdout line as it arrives. */
+  onStdoutLine?: (line: string) => void;
+}
+
 /**
  * Starts a Node program with its output captured. A process still running
  * after `timeoutMs` is killed, so no test can leave one behind or hang.
@@ -27,7 +36,7 @@ const live = new Set<Running>();
 export function startNode(
   main: string,
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: StartOptions = {},
 ): Running {
   const child = spawn(process.execPath, [main, ...args], {
     env: { ...process.env, ...options.env },
@@ -41,7 +50,12 @@ export function startNode(
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  const onLine = options.onStdoutLine;
+  if (onLine && child.stdout) createInterface({ input: child.stdout }).on('line', onLine);
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const timer = Number.isFinite(timeoutMs)
+    ? setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    : undefined;
   const finished = new Promise<Finished>((resolve) => {
     child.once('close', (code, signal) => {
       clearTimeout(timer);
@@ -81,7 +95,8 @@ export async function waitFor(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
