@@ -20,28 +20,39 @@ const MIN_WATCH_INTERVAL_MS = 10;
 /** '' is the whole server, as probes and `grpc_health_probe` ask by default. */
 const HEALTH_SERVICES = ['', ADDR_SERVICE, GREETER_SERVICE];
 
-function toProto(answer: AddrAnswer): GetAddrResponse {
-  const ms = answer.startTime.getTime();
+function timestamp(date: Date): { seconds: number; nanos: number } {
+  const ms = date.getTime();
+  return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 };
+}
+
+function toProto(answer: AddrAnswer, startTime = timestamp(answer.startTime)): GetAddrResponse {
   return {
     podName: answer.podName,
     podIp: answer.podIp,
     nodeName: answer.nodeName,
-    startTime: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 },
+    startTime,
     callsServed: answer.callsServed,
   };
 }
 
 function addrHandlers(state: ServerState): AddrServiceHandlers {
   const inFlight = state.metrics.inFlight.labels('grpc');
+  const getAddrCalls = state.callCounter('grpc', 'GetAddr');
+  const watchAddrCalls = state.callCounter('grpc', 'WatchAddr');
+  const startTime = timestamp(state.identity.startTime);
   return {
-    GetAddr: async (_call, callback) => {
-      inFlight.inc();
-      try {
-        await state.delay();
-        callback(null, toProto(state.answer('grpc', 'GetAddr')));
-      } finally {
-        inFlight.dec();
+    GetAddr: (_call, callback) => {
+      // The common case, no artificial latency, answers synchronously: no
+      // promise, no timer, as close to a bare handler as the answer allows.
+      if (!state.hasLatency) {
+        callback(null, toProto(state.answer(getAddrCalls), startTime));
+        return;
       }
+      inFlight.inc();
+      void state.delay().then(() => {
+        inFlight.dec();
+        callback(null, toProto(state.answer(getAddrCalls), startTime));
+      });
     },
     WatchAddr: (call) => {
       inFlight.inc();
@@ -50,7 +61,7 @@ function addrHandlers(state: ServerState): AddrServiceHandlers {
       let sequence = 0;
       const send = () => {
         sequence += 1;
-        call.write({ addr: toProto(state.answer('grpc', 'WatchAddr')), sequence });
+        call.write({ addr: toProto(state.answer(watchAddrCalls), startTime), sequence });
       };
       const timer = setInterval(send, intervalMs);
       // A stream never ends by itself, so draining ends it with OK; the
@@ -70,10 +81,11 @@ function addrHandlers(state: ServerState): AddrServiceHandlers {
 }
 
 function greeterHandlers(state: ServerState): GreeterHandlers {
+  const calls = state.callCounter('grpc', 'SayHello');
   return {
     SayHello: async (call, callback) => {
       await state.delay();
-      const answer = state.answer('grpc', 'SayHello');
+      const answer = state.answer(calls);
       callback(null, {
         message: `Hello ${call.request.name} (from ${answer.podName} ${answer.podIp})`,
       });

@@ -10,6 +10,7 @@ export function createHttpApp(state: ServerState): Express {
   const app = express();
   app.disable('x-powered-by');
   const inFlight = state.metrics.inFlight.labels('http');
+  const addrCalls = state.callCounter('http', 'GET /addr');
 
   app.use((_req, res, next) => {
     // Keep-alive clients would keep reusing this connection until the process
@@ -23,7 +24,7 @@ export function createHttpApp(state: ServerState): Express {
     inFlight.inc();
     try {
       await state.delay();
-      const answer = state.answer('http', 'GET /addr');
+      const answer = state.answer(addrCalls);
       res.json({ ...answer, startTime: answer.startTime.toISOString() });
     } finally {
       inFlight.dec();
