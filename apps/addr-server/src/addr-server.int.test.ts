@@ -1,5 +1,5 @@
 /** The built addr-server as a real process: signals, exit codes, and its one-line errors. */
-import { appMain, startAddrServer, startNode, stopAll, waitFor } from '@lab/testkit';
+import { appMain, startAddrServer, startNode, stopAll } from '@lab/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 
 afterEach(() => stopAll());
@@ -10,7 +10,7 @@ describe('addr-server process', () => {
     const url = `http://${pod.ip}:${pod.httpPort}/readyz`;
     expect((await fetch(url)).status).toBe(200);
     pod.child.kill('SIGTERM');
-    await waitFor(() => pod.stdout().includes('draining'), 'the draining log line');
+    await pod.waitForStdout('draining');
     expect((await fetch(url)).status).toBe(503);
     const done = await pod.finished;
     expect(done.code).toBe(0);
@@ -24,7 +24,7 @@ describe('addr-server process', () => {
   it('exits 1 at once on a second signal', async () => {
     const pod = await startAddrServer('pod-twice', '127.0.3.3', ['--drain-delay', '20s']);
     pod.child.kill('SIGTERM');
-    await waitFor(() => pod.stdout().includes('draining'), 'the draining log line');
+    await pod.waitForStdout('draining');
     pod.child.kill('SIGINT');
     const done = await pod.finished;
     expect(done.code).toBe(1);

@@ -77,11 +77,9 @@ const program = new Command('addr-server')
       shutdownGraceMs: flags.shutdownGrace,
       log: (message) => console.log(`addr-server ${server.identity.podName}: ${message}`),
     });
-    const { grpcPort, httpPort } = await server.start();
     const { podName, podIp, nodeName } = server.identity;
-    console.log(
-      `addr-server ${podName} (ip ${podIp}, node ${nodeName}) listening: grpc ${flags.bind}:${grpcPort}, http ${flags.bind}:${httpPort}`,
-    );
+    // Handlers first: a supervisor that sends SIGTERM as soon as it reads the
+    // "listening" line must get a drain, not the default kill.
     onShutdownSignals(
       (signal) => {
         console.log(`addr-server ${podName}: ${signal} received`);
@@ -95,6 +93,10 @@ const program = new Command('addr-server')
         server.forceClose();
         process.exit(1);
       },
+    );
+    const { grpcPort, httpPort } = await server.start();
+    console.log(
+      `addr-server ${podName} (ip ${podIp}, node ${nodeName}) listening: grpc ${flags.bind}:${grpcPort}, http ${flags.bind}:${httpPort}`,
     );
   });
 

@@ -17,6 +17,11 @@ export interface Running {
   finished: Promise<Finished>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
   stop(graceMs?: number): Promise<Finished>;
+  /**
+   * Resolves once stdout contains `text`; rejects, naming the exit code or
+   * signal, if the process exits first, or after `timeoutMs`.
+   */
+  waitForStdout(text: string, timeoutMs?: number): Promise<void>;
 }
 
 const live = new Set<Running>();
@@ -76,6 +81,26 @@ export function startNode(
         clearTimeout(kill);
       }
       return finished;
+    },
+    waitForStdout(text, timeoutMs = 10_000) {
+      let exited = false;
+      void finished.then(() => {
+        exited = true;
+      });
+      return waitFor(
+        () => {
+          if (stdout.includes(text)) return true;
+          if (exited) {
+            const how = child.signalCode ? `signal ${child.signalCode}` : `code ${child.exitCode}`;
+            throw new Error(
+              `process exited (${how}) before printing "${text}"; stderr: ${stderr.trim()}`,
+            );
+          }
+          return false;
+        },
+        `"${text}" on stdout`,
+        timeoutMs,
+      );
     },
   };
   live.add(running);
