@@ -1,0 +1,212 @@
+import parseMs from 'ms';
+import { z } from 'zod';
+
+const DURATION = /^\d+(\.\d+)?(ms|s|m)$/;
+
+/** `500ms`, `3s`, `2m`, as milliseconds. */
+export const durationSchema = z
+  .string()
+  .regex(DURATION, 'must be a duration such as 500ms, 3s or 2m')
+  .transform((text) => parseMs(text as parseMs.StringValue));
+
+const name = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS label (a-z, 0-9, -)');
+
+function rangeOf(value: z.ZodNumber) {
+  return z.union([
+    value,
+    z
+      .strictObject({ min: value.optional(), max: value.optional() })
+      .refine((r) => r.min !== undefined || r.max !== undefined, 'needs min, max or both')
+      .refine(
+        (r) => r.min === undefined || r.max === undefined || r.min <= r.max,
+        'min is above max',
+      ),
+  ]);
+}
+
+const count = z.number().int().nonnegative();
+const fraction = z.number().min(0).max(1);
+
+export const clientExpectSchema = z.strictObject({
+  backends: rangeOf(count).optional(),
+  maxShare: rangeOf(fraction).optional(),
+  jain: rangeOf(fraction).optional(),
+  failed: rangeOf(count).optional(),
+  newPodsReachedWithin: durationSchema.optional(),
+});
+
+const ACTIONS = [
+  'say',
+  'deploy',
+  'scale',
+  'rollout-restart',
+  'kill-pod',
+  'wait',
+  'measure',
+] as const;
+
+const rawStepSchema = z
+  .strictObject({
+    say: z.string().min(1).optional(),
+    deploy: z.strictObject({}).optional(),
+    scale: count.optional(),
+    'rollout-restart': z.strictObject({}).optional(),
+    'kill-pod': z
+      .strictObject({ pod: z.string().min(1), grace: durationSchema.optional() })
+      .optional(),
+    wait: durationSchema.optional(),
+    measure: name.optional(),
+    for: durationSchema.optional(),
+    expect: z.record(name, clientExpectSchema).optional(),
+  })
+  .superRefine((step, ctx) => {
+    const actions = ACTIONS.filter((action) => step[action] !== undefined);
+    if (actions.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          actions.length === 0
+            ? `a step needs one of ${ACTIONS.join(', ')}`
+            : `a step has exactly one action, found ${actions.join(' and ')}`,
+      });
+      return;
+    }
+    if (step.measure !== undefined && step.for === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['for'], message: 'measure needs for: <duration>' });
+    }
+    for (const key of ['for', 'expect'] as const) {
+      if (step.measure === undefined && step[key] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `${key} goes with measure only` });
+      }
+    }
+  });
+
+export type ClientExpect = z.infer<typeof clientExpectSchema>;
+export type Range = number | { min?: number | undefined; max?: number | undefined };
+
+export type Step =
+  | { action: 'say'; text: string }
+  | { action: 'deploy' }
+  | { action: 'scale'; replicas: number }
+  | { action: 'rollout-restart' }
+  | { action: 'kill-pod'; pod: string; graceMs: number | undefined }
+  | { action: 'wait'; ms: number }
+  | { action: 'measure'; phase: string; ms: number; expect: Record<string, ClientExpect> };
+
+function toStep(raw: z.infer<typeof rawStepSchema>): Step {
+  if (raw.say !== undefined) return { action: 'say', text: raw.say };
+  if (raw.deploy !== undefined) return { action: 'deploy' };
+  if (raw.scale !== undefined) return { action: 'scale', replicas: raw.scale };
+  if (raw['rollout-restart'] !== undefined) return { action: 'rollout-restart' };
+  if (raw['kill-pod'] !== undefined) {
+    return { action: 'kill-pod', pod: raw['kill-pod'].pod, graceMs: raw['kill-pod'].grace };
+  }
+  if (raw.wait !== undefined) return { action: 'wait', ms: raw.wait };
+  return {
+    action: 'measure',
+    phase: raw.measure ?? '',
+    ms: raw.for ?? 0,
+    expect: raw.expect ?? {},
+  };
+}
+
+const clientSchema = z.strictObject({
+  name,
+  kind: z.enum(['grpc', 'http']),
+  target: z.string().min(1),
+  lb: z.enum(['pick_first', 'round_robin']).optional(),
+  rps: z.number().positive().default(20),
+  keepalive: z.enum(['on', 'off']).optional(),
+  dnsMinResolution: durationSchema.optional(),
+  args: z.array(z.string()).default([]),
+});
+
+export const scenarioSchema = z
+  .strictObject({
+    id: name,
+    title: z.string().min(1),
+    claim: z.string().min(1),
+    sources: z.array(z.string().min(1)).min(1),
+    runtimes: z.array(z.enum(['local', 'kind'])).min(1),
+    namespace: name.default('grpc-lb'),
+    server: z.strictObject({
+      name: name.default('addr-server'),
+      replicas: count,
+      terminationGracePeriod: durationSchema.default(30_000),
+      maxConnectionAge: durationSchema.optional(),
+      maxConnectionAgeGrace: durationSchema.optional(),
+      args: z.array(z.string()).default([]),
+    }),
+    service: z.strictObject({
+      name: name.optional(),
+      kind: z.enum(['clusterip', 'headless', 'nodeport']),
+    }),
+    dns: z.strictObject({ ttl: durationSchema.default(30_000) }).default({ ttl: 30_000 }),
+    clients: z.array(clientSchema).min(1),
+    steps: z.array(rawStepSchema).min(1),
+  })
+  .superRefine((scenario, ctx) => {
+    const clientNames = new Set<string>();
+    scenario.clients.forEach((client, i) => {
+      if (clientNames.has(client.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clients', i, 'name'],
+          message: `duplicate client ${client.name}`,
+        });
+      }
+      clientNames.add(client.name);
+      const wrong = (key: 'lb' | 'keepalive' | 'dnsMinResolution', kind: string) =>
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clients', i, key],
+          message: `${key} is for ${kind} clients only`,
+        });
+      if (client.kind === 'http' && client.lb !== undefined) wrong('lb', 'grpc');
+      if (client.kind === 'http' && client.dnsMinResolution !== undefined)
+        wrong('dnsMinResolution', 'grpc');
+      if (client.kind === 'grpc' && client.keepalive !== undefined) wrong('keepalive', 'http');
+    });
+    const phases = new Set<string>();
+    let deployed = false;
+    scenario.steps.forEach((step, i) => {
+      if (step.deploy !== undefined) deployed = true;
+      const needsDeploy = step.measure ?? step.scale ?? step['rollout-restart'] ?? step['kill-pod'];
+      if (needsDeploy !== undefined && !deployed) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', i],
+          message: 'comes before the deploy step',
+        });
+      }
+      if (step.measure === undefined) return;
+      if (phases.has(step.measure)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', i, 'measure'],
+          message: `duplicate phase ${step.measure}`,
+        });
+      }
+      phases.add(step.measure);
+      for (const client of Object.keys(step.expect ?? {})) {
+        if (!clientNames.has(client)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['steps', i, 'expect', client],
+            message: `no client named ${client}`,
+          });
+        }
+      }
+    });
+  })
+  .transform(({ steps, service, ...rest }) => ({
+    ...rest,
+    service: { name: service.name ?? rest.server.name, kind: service.kind },
+    steps: steps.map(toStep),
+  }));
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioClient = Scenario['clients'][number];
+export type RuntimeName = Scenario['runtimes'][number];
