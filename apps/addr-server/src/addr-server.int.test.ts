@@ -31,6 +31,14 @@ describe('addr-server process', () => {
     expect(done.stdout).toContain('received again');
   });
 
+  it('drains and exits when the lab that started it goes away (its stdin closes)', async () => {
+    const pod = await startAddrServer('pod-orphan', '127.0.3.6');
+    pod.child.stdin?.end();
+    const done = await pod.finished;
+    expect(done.code).toBe(0);
+    expect(done.stdout).toContain('SIGTERM received');
+  });
+
   it.each([
     ['an unknown flag', ['--bogus']],
     ['a negative latency', ['--latency-ms', '-5']],

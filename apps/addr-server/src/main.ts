@@ -1,6 +1,14 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { duration, intIn, keyValue, onShutdownSignals, port, runCli } from '@lab/cli';
+import {
+  duration,
+  intIn,
+  keyValue,
+  onShutdownSignals,
+  port,
+  runCli,
+  shutDownWhenLifelineCloses,
+} from '@lab/cli';
 import { createAddrServer, DEFAULT_SHUTDOWN_GRACE_MS } from './create-server.js';
 
 interface Flags {
@@ -94,6 +102,7 @@ const program = new Command('addr-server')
         process.exit(1);
       },
     );
+    shutDownWhenLifelineCloses();
     const { grpcPort, httpPort } = await server.start();
     console.log(
       `addr-server ${podName} (ip ${podIp}, node ${nodeName}) listening: grpc ${flags.bind}:${grpcPort}, http ${flags.bind}:${httpPort}`,

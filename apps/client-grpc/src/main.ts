@@ -12,6 +12,7 @@ import {
   oneOf,
   onShutdownSignals,
   runCli,
+  shutDownWhenLifelineCloses,
 } from '@lab/cli';
 import { alternativeResolverEnabled, enableAlternativeResolver } from './env.js';
 import { namesDnsServer, parseTarget } from './target.js';
@@ -93,6 +94,7 @@ Notes:
     });
     const stop = new AbortController();
     const removeHandlers = onShutdownSignals(() => stop.abort());
+    shutDownWhenLifelineCloses();
     await client.run(stop.signal);
     removeHandlers();
   });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { onShutdownSignals, runCli } from '@lab/cli';
+import { onShutdownSignals, runCli, shutDownWhenLifelineCloses } from '@lab/cli';
 import { createProgram } from './cli-program.js';
 import { createHttpClient } from './create-client.js';
 
@@ -15,6 +15,7 @@ const program = createProgram(async (options) => {
     process.stderr.write(`${name}: ${signal} received: finishing calls in flight\n`);
     stop.abort();
   });
+  shutDownWhenLifelineCloses();
   try {
     await client.run(stop.signal);
   } finally {

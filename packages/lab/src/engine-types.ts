@@ -22,9 +22,13 @@ export type LabEventKind =
   | 'wait'
   | 'measure-start'
   | 'measure-end'
+  | 'pod-created'
   | 'pod-ready'
+  | 'pod-not-ready'
   | 'pod-terminating'
-  | 'pod-exited';
+  | 'pod-exited'
+  /** Something a person should know that is not a step: a client note, a client that exited. */
+  | 'note';
 
 /** Everything that happened during a run, in order; reports and the dashboard draw these. */
 export interface LabEvent {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { LIFELINE_VAR } from '@lab/cli';
 
 export interface Finished {
   code: number | null;
@@ -43,9 +44,11 @@ export function startNode(
   args: readonly string[],
   options: StartOptions = {},
 ): Running {
+  // stdin is the lifeline (see @lab/cli shutDownWhenLifelineCloses): it is
+  // never written, and closes when this process exits, however it exits.
   const child = spawn(process.execPath, [main, ...args], {
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, [LIFELINE_VAR]: 'stdin', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';

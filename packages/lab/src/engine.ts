@@ -1,0 +1,185 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WindowLine } from '@lab/stats';
+import type { LabEvent, PhaseRecord, PhaseResult, PodRecord, RunResult } from './engine-types.js';
+import type { Runtime } from './runtime.js';
+import type { Scenario, Step } from './scenario-schema.js';
+import { evaluatePhase } from './verdict.js';
+
+/** How a run talks to a person; the CLI prints, `--json` stays silent, the dashboard streams. */
+export interface Narrator {
+  /** The scenario's own narration (`say` steps). */
+  say(text: string): void;
+  /** What the engine is about to do. */
+  step(text: string): void;
+  /** A live progress line; null clears it. */
+  progress(text: string | null): void;
+  /** A measured phase with its verdicts. */
+  phase(result: PhaseResult): void;
+  event?(event: LabEvent): void;
+}
+
+export interface EngineOptions {
+  speed: number;
+  narrator: Narrator;
+  /** With --step: resolves when the person asks for the next step. */
+  beforeStep?: (step: Step, index: number) => Promise<void>;
+  /** Leave the runtime running after the last step (the caller tears it down). */
+  keep?: boolean;
+}
+
+/**
+ * A window belongs to a phase when its midpoint falls inside it. Windows last
+ * 500 ms, so the engine waits this long after a phase before judging it,
+ * for the last window to arrive.
+ */
+const LAST_WINDOW_GRACE_MS = 800;
+const PROGRESS_EVERY_MS = 250;
+
+function midpoint(line: WindowLine): number {
+  return (line.start + line.end) / 2;
+}
+
+function describeStep(step: Step, speed: number): string {
+  const seconds = (ms: number) => `${+(ms / speed / 1000).toFixed(2)}s`;
+  switch (step.action) {
+    case 'say':
+      return step.text;
+    case 'deploy':
+      return 'deploy the server, its Service and the clients';
+    case 'scale':
+      return `scale the server to ${step.replicas}`;
+    case 'rollout-restart':
+      return 'rollout restart: replace every pod, one at a time';
+    case 'kill-pod':
+      return `delete pod ${step.pod}${step.graceMs === undefined ? '' : ` with grace ${seconds(step.graceMs)}`}`;
+    case 'wait':
+      return `wait ${seconds(step.ms)}`;
+    case 'measure':
+      return `measure ${step.phase} for ${seconds(step.ms)}`;
+  }
+}
+
+/** Pods Ready at any moment of [start, end]. */
+function readyDuring(pods: PodRecord[], start: number, end: number): string[] {
+  return pods
+    .filter((pod) => pod.readyAt !== undefined && pod.readyAt <= end)
+    .filter((pod) => (pod.terminatingAt ?? Number.POSITIVE_INFINITY) > start)
+    .map((pod) => pod.name);
+}
+
+/**
+ * Runs a scenario's steps against a runtime, measures each phase from the
+ * clients' window lines, and judges it. Always tears the runtime down.
+ */
+export async function runScenario(
+  scenario: Scenario,
+  runtime: Runtime,
+  options: EngineOptions,
+): Promise<RunResult> {
+  const { narrator, speed } = options;
+  const windows: WindowLine[] = [];
+  const events: LabEvent[] = [];
+  const phases: PhaseResult[] = [];
+  const clients = scenario.clients.map((client) => client.name);
+  const note = (kind: LabEvent['kind'], detail: string, pod?: string) => {
+    const event: LabEvent = { at: Date.now(), kind, detail, ...(pod ? { pod } : {}) };
+    events.push(event);
+    narrator.event?.(event);
+  };
+  const startedAt = Date.now();
+  /** New pods are those Ready after this moment: the end of deploy, then of each phase. */
+  let baseline = startedAt;
+
+  try {
+    for (const [index, step] of scenario.steps.entries()) {
+      await options.beforeStep?.(step, index);
+      if (step.action === 'say') {
+        note('say', step.text);
+        narrator.say(step.text);
+        continue;
+      }
+      narrator.step(describeStep(step, speed));
+      note(step.action === 'measure' ? 'measure-start' : step.action, describeStep(step, speed));
+      switch (step.action) {
+        case 'deploy':
+          await runtime.deploy({
+            window: (line) => windows.push(line),
+            event: (event) => {
+              events.push(event);
+              narrator.event?.(event);
+            },
+          });
+          for (const line of runtime.describe()) narrator.say(line);
+          baseline = Date.now();
+          break;
+        case 'scale':
+          await runtime.scale(step.replicas);
+          break;
+        case 'rollout-restart':
+          await runtime.rolloutRestart();
+          break;
+        case 'kill-pod':
+          note('kill-pod', `deleted ${await runtime.killPod(step.pod, step.graceMs)}`);
+          break;
+        case 'wait':
+          await sleep(step.ms / speed);
+          break;
+        case 'measure': {
+          const start = Date.now();
+          const end = start + step.ms / speed;
+          while (Date.now() < end) {
+            const elapsed = (Date.now() - start) / 1000;
+            narrator.progress(
+              `measuring ${step.phase}: ${elapsed.toFixed(1)}s of ${((end - start) / 1000).toFixed(1)}s`,
+            );
+            await sleep(Math.min(PROGRESS_EVERY_MS, Math.max(0, end - Date.now())));
+          }
+          narrator.progress(null);
+          note('measure-end', `measured ${step.phase}`);
+          await sleep(LAST_WINDOW_GRACE_MS);
+          const pods = runtime.pods();
+          const newPods = pods
+            .filter(
+              (pod) => pod.readyAt !== undefined && pod.readyAt > baseline && pod.readyAt <= end,
+            )
+            .map((pod) => ({ name: pod.name, readyAt: pod.readyAt as number }));
+          const since = Math.min(...newPods.map((pod) => pod.readyAt), start);
+          const record: PhaseRecord = {
+            phase: step.phase,
+            start,
+            end,
+            windows: windows.filter((w) => midpoint(w) >= start && midpoint(w) < end),
+            readyPods: readyDuring(pods, start, end),
+            newPods,
+            windowsSinceNewPods: windows.filter((w) => w.end >= since && midpoint(w) < end),
+            expect: step.expect,
+          };
+          const result = evaluatePhase(record, clients);
+          phases.push(result);
+          narrator.phase(result);
+          baseline = end;
+          break;
+        }
+      }
+    }
+  } catch (error) {
+    await runtime.teardown();
+    throw error;
+  } finally {
+    narrator.progress(null);
+  }
+  if (!options.keep) await runtime.teardown();
+  const pods = runtime.pods();
+  events.sort((a, b) => a.at - b.at);
+  return {
+    scenario,
+    runtime: runtime.name,
+    speed,
+    startedAt,
+    endedAt: Date.now(),
+    phases,
+    events,
+    pods,
+    pass: phases.every((phase) => phase.verdicts.every((row) => row.pass)),
+  };
+}

@@ -1,0 +1,191 @@
+import { LocalCluster, appMain, type Running, startNode, waitFor } from '@lab/local-cluster';
+import { parseWindowLine } from '@lab/stats';
+import type { PodRecord } from './engine-types.js';
+import type { Runtime, RuntimeOptions, RuntimeSink } from './runtime.js';
+import type { Scenario, ScenarioClient } from './scenario-schema.js';
+import { type ClusterNames, mapTarget } from './target-mapping.js';
+
+/** Windows half a second long: fine enough to time convergence, few enough lines. */
+export const CLIENT_WINDOW = '500ms';
+const CLIENT_START_TIMEOUT_MS = 15_000;
+
+/**
+ * The embedded runtime: a LocalCluster of real processes on loopback
+ * addresses, and the clients as real processes reading its DNS and Services.
+ */
+export class LocalRuntime implements Runtime {
+  readonly name = 'local';
+  private readonly cluster: LocalCluster;
+  private readonly clients: Running[] = [];
+  private tornDown: Promise<void> | undefined;
+  private sink: RuntimeSink | undefined;
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly options: RuntimeOptions,
+  ) {
+    this.cluster = new LocalCluster({
+      namespace: scenario.namespace,
+      dnsTtlSeconds: Math.max(1, Math.round(scenario.dns.ttl / options.speed / 1000)),
+      onEvent: (event) => this.sink?.event(event),
+    });
+  }
+
+  async deploy(sink: RuntimeSink): Promise<void> {
+    this.sink = sink;
+    const { server, service } = this.scenario;
+    await this.cluster.start();
+    await this.cluster.createDeployment({
+      name: server.name,
+      replicas: server.replicas,
+      args: this.serverArgs(),
+      terminationGracePeriodMs: server.terminationGracePeriod,
+    });
+    await this.cluster.createService({
+      name: service.name,
+      kind: service.kind,
+      deployment: server.name,
+    });
+    const seen = new Set<string>();
+    const counting: RuntimeSink = {
+      window: (line) => {
+        seen.add(line.client);
+        sink.window(line);
+      },
+      event: (event) => sink.event(event),
+    };
+    for (const client of this.scenario.clients) this.startClient(client, counting);
+    // Like waiting for client pods to be Running: the first phase should
+    // not begin before every client is calling.
+    await waitFor(
+      () => seen.size === this.scenario.clients.length,
+      'every client to report its first window',
+      CLIENT_START_TIMEOUT_MS,
+    );
+  }
+
+  scale(replicas: number): Promise<void> {
+    return this.cluster.scale(this.scenario.server.name, replicas);
+  }
+
+  rolloutRestart(): Promise<void> {
+    return this.cluster.rolloutRestart(this.scenario.server.name);
+  }
+
+  async killPod(pod: string, graceMs: number | undefined): Promise<string> {
+    const live = this.cluster
+      .pods()
+      .filter((p) => p.terminatingAt === undefined && p.exitedAt === undefined)
+      .sort((a, b) => a.createdAt - b.createdAt);
+    const chosen =
+      pod === 'oldest'
+        ? live[0]
+        : pod === 'newest'
+          ? live.at(-1)
+          : live.find((p) => p.name === pod);
+    if (!chosen) throw new Error(`kill-pod: no running pod matches '${pod}'`);
+    await this.cluster.deletePod(chosen.name, graceMs);
+    return chosen.name;
+  }
+
+  pods(): PodRecord[] {
+    return this.cluster.pods();
+  }
+
+  describe(): string[] {
+    const { service } = this.scenario;
+    const names = this.names();
+    const how =
+      service.kind === 'headless'
+        ? `A records in the cluster DNS at ${names.dnsServer}, one per Ready pod`
+        : `an L4 proxy on ${names.clusterIp} (ports 50051, 8080)${service.kind === 'nodeport' ? ' and 127.0.0.1:30051/30080' : ''}, a random Ready pod per connection`;
+    return [
+      `local runtime: pods are addr-server processes on 127.10.x.y; ${service.kind} Service ${names.fqdn} is ${how}`,
+      ...this.scenario.clients.map(
+        (c) => `client ${c.name}: ${c.kind} ${c.target} → ${mapTarget(c, names)}`,
+      ),
+    ];
+  }
+
+  teardown(): Promise<void> {
+    this.tornDown ??= (async () => {
+      await Promise.all(this.clients.map((client) => client.stop(3000)));
+      await this.cluster.stop();
+    })();
+    return this.tornDown;
+  }
+
+  private names(): ClusterNames {
+    const { service, namespace } = this.scenario;
+    return {
+      namespace,
+      service: service.name,
+      fqdn: this.cluster.fqdn(service.name),
+      dnsServer: this.cluster.dnsServer,
+      clusterIp: service.kind === 'headless' ? undefined : this.cluster.clusterIp(service.name),
+    };
+  }
+
+  private serverArgs(): string[] {
+    const { server } = this.scenario;
+    const scaled = (ms: number) => `${Math.max(1, Math.round(ms / this.options.speed))}`;
+    return [
+      ...(server.maxConnectionAge === undefined
+        ? []
+        : ['--max-connection-age-ms', scaled(server.maxConnectionAge)]),
+      ...(server.maxConnectionAgeGrace === undefined
+        ? []
+        : ['--max-connection-age-grace-ms', scaled(server.maxConnectionAgeGrace)]),
+      ...server.args,
+    ];
+  }
+
+  private startClient(client: ScenarioClient, sink: RuntimeSink): void {
+    const target = mapTarget(client, this.names());
+    const common = [
+      '--target',
+      target,
+      '--name',
+      client.name,
+      '--rps',
+      `${client.rps}`,
+      '--window',
+      CLIENT_WINDOW,
+    ];
+    const args =
+      client.kind === 'grpc'
+        ? [
+            ...common,
+            ...(client.lb ? ['--lb', client.lb] : []),
+            ...(client.dnsMinResolution === undefined
+              ? []
+              : [
+                  '--dns-min-resolution-ms',
+                  `${Math.round(client.dnsMinResolution / this.options.speed)}`,
+                ]),
+          ]
+        : [...common, ...(client.keepalive ? ['--keepalive', client.keepalive] : [])];
+    const running = startNode(
+      client.kind === 'grpc' ? appMain.clientGrpc : appMain.clientHttp,
+      [...args, ...client.args],
+      {
+        timeoutMs: Number.POSITIVE_INFINITY,
+        onStdoutLine: (text) => {
+          const parsed = parseWindowLine(text);
+          if (parsed.ok) sink.window(parsed.line);
+          else
+            sink.event({ at: Date.now(), kind: 'note', detail: `client ${client.name}: ${text}` });
+        },
+      },
+    );
+    void running.finished.then((done) => {
+      if (this.tornDown) return;
+      sink.event({
+        at: Date.now(),
+        kind: 'note',
+        detail: `client ${client.name} exited early (code ${done.code}): ${done.stderr.trim()}`,
+      });
+    });
+    this.clients.push(running);
+  }
+}

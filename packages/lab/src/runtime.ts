@@ -1,0 +1,34 @@
+import type { WindowLine } from '@lab/stats';
+import type { LabEvent, PodRecord } from './engine-types.js';
+
+/**
+ * Where a scenario runs. The engine drives every runtime through these
+ * calls and measures all of them the same way: from the clients' window lines.
+ */
+export interface Runtime {
+  readonly name: string;
+  /**
+   * Creates the server pods and the Service, waits until the pods are Ready,
+   * then starts the clients. From here on, every client window line and every
+   * pod event goes to `sink`.
+   */
+  deploy(sink: RuntimeSink): Promise<void>;
+  scale(replicas: number): Promise<void>;
+  rolloutRestart(): Promise<void>;
+  /** `pod` is `oldest`, `newest` or a pod name; resolves with the name deleted. */
+  killPod(pod: string, graceMs: number | undefined): Promise<string>;
+  pods(): PodRecord[];
+  /** Lines that tell a person what the runtime maps the scenario onto. */
+  describe(): string[];
+  /** Stops the clients (their last windows arrive first), then everything else. Idempotent. */
+  teardown(): Promise<void>;
+}
+
+export interface RuntimeSink {
+  window(line: WindowLine): void;
+  event(event: LabEvent): void;
+}
+
+export interface RuntimeOptions {
+  speed: number;
+}
