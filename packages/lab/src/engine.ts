@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WindowLine } from '@lab/stats';
 import type { LabEvent, PhaseRecord, PhaseResult, PodRecord, RunResult } from './engine-types.js';
 import type { Runtime } from './runtime.js';
-import type { Scenario, Step } from './scenario-schema.js';
+import type { ClientExpect, Scenario, Step } from './scenario-schema.js';
 import { evaluatePhase } from './verdict.js';
 
 /** How a run talks to a person; the CLI prints, `--json` stays silent, the dashboard streams. */
@@ -11,6 +11,8 @@ export interface Narrator {
   say(text: string): void;
   /** What the engine is about to do. */
   step(text: string): void;
+  /** A fact about the setup, such as how the runtime maps a Service. */
+  detail(text: string): void;
   /** A live progress line; null clears it. */
   progress(text: string | null): void;
   /** A measured phase with its verdicts. */
@@ -57,6 +59,43 @@ function describeStep(step: Step, speed: number): string {
     case 'measure':
       return `measure ${step.phase} for ${seconds(step.ms)}`;
   }
+}
+
+const PINNED_BY = 'pinned-by:';
+
+/**
+ * `pinned-by:<client>` names the pod that served that client's latest calls,
+ * found from its windows, so a scenario can delete "the pod this client is
+ * stuck on" on any runtime. If that pod is already gone, there is nothing to
+ * delete, and the run says so.
+ */
+function resolvePod(
+  pod: string,
+  windows: WindowLine[],
+  pods: PodRecord[],
+): { name: string; gone: false } | { gone: true; detail: string } {
+  if (!pod.startsWith(PINNED_BY)) return { name: pod, gone: false };
+  const client = pod.slice(PINNED_BY.length);
+  const last = windows.filter((w) => w.client === client && w.ok > 0).at(-1);
+  if (!last) return { gone: true, detail: `${client} has not reached any pod: nothing to delete` };
+  const [name] = Object.entries(last.backends).sort(([, a], [, b]) => b - a)[0] ?? [];
+  const record = pods.find((p) => p.name === name);
+  if (!name || !record || record.terminatingAt !== undefined) {
+    return { gone: true, detail: `the pod ${client} was pinned to (${name}) is already gone` };
+  }
+  return { name, gone: false };
+}
+
+/** `--speed` divides every duration in the file, convergence bounds included. */
+function scaleExpect(expect: Record<string, ClientExpect>, speed: number): Record<string, ClientExpect> {
+  return Object.fromEntries(
+    Object.entries(expect).map(([client, checks]) => [
+      client,
+      checks.newPodsReachedWithin === undefined
+        ? checks
+        : { ...checks, newPodsReachedWithin: checks.newPodsReachedWithin / speed },
+    ]),
+  );
 }
 
 /** Pods Ready at any moment of [start, end]. */
@@ -109,7 +148,7 @@ export async function runScenario(
               narrator.event?.(event);
             },
           });
-          for (const line of runtime.describe()) narrator.say(line);
+          for (const line of runtime.describe()) narrator.detail(line);
           baseline = Date.now();
           break;
         case 'scale':
@@ -118,9 +157,16 @@ export async function runScenario(
         case 'rollout-restart':
           await runtime.rolloutRestart();
           break;
-        case 'kill-pod':
-          note('kill-pod', `deleted ${await runtime.killPod(step.pod, step.graceMs)}`);
+        case 'kill-pod': {
+          const pod = resolvePod(step.pod, windows, runtime.pods());
+          if (pod.gone) {
+            note('note', pod.detail);
+            narrator.detail(pod.detail);
+            break;
+          }
+          note('kill-pod', `deleted ${await runtime.killPod(pod.name, step.graceMs)}`);
           break;
+        }
         case 'wait':
           await sleep(step.ms / speed);
           break;
@@ -152,7 +198,7 @@ export async function runScenario(
             readyPods: readyDuring(pods, start, end),
             newPods,
             windowsSinceNewPods: windows.filter((w) => w.end >= since && midpoint(w) < end),
-            expect: step.expect,
+            expect: scaleExpect(step.expect, speed),
           };
           const result = evaluatePhase(record, clients);
           phases.push(result);

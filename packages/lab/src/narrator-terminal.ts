@@ -50,6 +50,7 @@ export function terminalNarrator(out: NodeJS.WriteStream = process.stdout): Narr
           .join('\n')}\n`,
       ),
     step: (text) => print(`${clock()} ▶ ${text}`),
+    detail: (text) => print(`        ${text}`),
     progress: (text) => {
       if (!live) return;
       clear();
@@ -76,7 +77,7 @@ export function terminalNarrator(out: NodeJS.WriteStream = process.stdout): Narr
           ? `, p50 ${stats.latencyMs.p50} ms, p99 ${stats.latencyMs.p99} ms`
           : '';
         lines.push(
-          `  ${result.record.phase} · ${client}: ${stats.ok} ok, ${stats.failed} failed, ${stats.backendsReached} of ${result.record.readyPods.length} Ready pods reached${latency}`,
+          `  ${result.record.phase} · ${client}: ${stats.ok} ok, ${stats.failed} failed, ${stats.backendsReached} pods reached of ${result.record.readyPods.length} Ready${latency}`,
           ...renderShareBars(rows),
           ...renderErrors(stats.errors),
         );
@@ -95,6 +96,7 @@ export function terminalNarrator(out: NodeJS.WriteStream = process.stdout): Narr
 export const silentNarrator: Narrator = {
   say: () => {},
   step: () => {},
+  detail: () => {},
   progress: () => {},
   phase: () => {},
 };

@@ -17,15 +17,12 @@ export function inRange(value: number, range: Range): boolean {
 }
 
 /** `1`, `≥ 4`, `≤ 0.4`, `2–3`. */
-export function formatRange(range: Range, format: (n: number) => string = String): string {
-  if (typeof range === 'number') return format(range);
-  if (range.min !== undefined && range.max !== undefined) {
-    return range.min === range.max
-      ? format(range.min)
-      : `${format(range.min)}–${format(range.max)}`;
-  }
-  if (range.min !== undefined) return `≥ ${format(range.min)}`;
-  return `≤ ${format(range.max ?? 0)}`;
+export function formatRange(range: Range): string {
+  if (typeof range === 'number') return String(range);
+  const { min, max } = range;
+  if (min !== undefined && max !== undefined) return min === max ? `${min}` : `${min}–${max}`;
+  if (min !== undefined) return `≥ ${min}`;
+  return `≤ ${max ?? 0}`;
 }
 
 /** Seconds with trailing zeros trimmed: `5s`, `2.4s`, `0.25s`. */

@@ -287,8 +287,11 @@ export class LocalCluster {
       if (service.clusterIp) {
         this.dns.setRecords(fqdn, [service.clusterIp]);
         for (const proxy of service.proxies) proxy.setEndpoints(ips);
-      } else {
+      } else if (ips.length > 0) {
         this.dns.setRecords(fqdn, ips);
+      } else {
+        // CoreDNS answers NXDOMAIN for a headless Service with no endpoints.
+        this.dns.deleteRecords(fqdn);
       }
     }
   }

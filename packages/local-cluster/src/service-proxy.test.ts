@@ -38,8 +38,8 @@ class Client {
   readonly socket: Socket;
 
   constructor(address: ListenAddress) {
-    // Half-open, so a FIN from the far side shows as `ended` and not as a close of our own.
-    this.socket = connect({ host: address.address, port: address.port, allowHalfOpen: true });
+    // Not half-open, as grpc-js and HTTP clients: a FIN from the far side closes it.
+    this.socket = connect({ host: address.address, port: address.port });
     this.socket.on('end', () => {
       this.ended = true;
     });
@@ -141,12 +141,21 @@ describe('ServiceProxy', () => {
     const client = open(bound[0]!);
     const pod = await client.backend();
     for (const socket of backends.find((b) => b.ip === pod)!.sockets) socket.destroy();
-    await waitFor(() => client.ended, 'the client connection to end', 2000);
+    await waitFor(() => client.closed, 'the client connection to close', 2000);
     await waitFor(
       () => Object.values(proxy.connections()).every((n) => n === 0),
       'no connection',
       2000,
     );
+  });
+
+  it('passes a reset from the backend on to the client', async () => {
+    const { bound } = await setUp();
+    const client = open(bound[0]!);
+    const pod = await client.backend();
+    for (const socket of backends.find((b) => b.ip === pod)!.sockets) socket.resetAndDestroy();
+    await waitFor(() => client.closed, 'the client connection to close', 2000);
+    expect(client.error).toBe('ECONNRESET');
   });
 
   it('carries a half-closed request to its answer, as HTTP/1.1 may', async () => {
