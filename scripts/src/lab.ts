@@ -5,7 +5,7 @@
  *   pnpm lab <id> [--runtime local|kind] [--step] [--speed N] [--json] [--report-dir D] [--keep]
  *   pnpm lab all [--runtime local] [--speed N]
  */
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import { numberAtLeast, oneOf, runCli, UsageError } from '@lab/cli';
@@ -27,6 +27,7 @@ import {
 import { repoRoot, stopChildrenOnSignal, table, workFromRepoRoot } from './script-kit.js';
 
 interface Flags {
+  scenariosDir: string;
   runtime: 'local' | 'kind';
   step?: boolean;
   speed: number;
@@ -34,8 +35,6 @@ interface Flags {
   reportDir: string;
   keep?: boolean;
 }
-
-const scenariosDir = join(repoRoot, 'k8s', 'scenarios');
 
 function createRuntime(loaded: LoadedScenario, flags: Flags): Runtime {
   const { scenario } = loaded;
@@ -70,7 +69,7 @@ async function runOne(
   flags: Flags,
   narrator: Narrator,
 ): Promise<{ result: RunResult; report: string }> {
-  const loaded = loadScenario(scenariosDir, id, repoRoot);
+  const loaded = loadScenario(flags.scenariosDir, id, repoRoot);
   const runtime = createRuntime(loaded, flags);
   const beforeStep = await stepper(flags);
   const { scenario } = loaded;
@@ -85,8 +84,8 @@ async function runOne(
     for (const line of runtime.describe()) narrator.say(line);
     narrator.say('--keep: the cluster and the clients keep running; Ctrl-C stops them all.');
   }
-  const files = await writeReport(result, join(repoRoot, flags.reportDir));
-  return { result, report: files.markdown };
+  const files = await writeReport(result, resolve(repoRoot, flags.reportDir));
+  return { result, report: relative(repoRoot, files.markdown) };
 }
 
 function verdictRows(result: RunResult) {
@@ -116,12 +115,19 @@ const program = new Command('lab')
   .option('--json', 'print the result as JSON instead of the narration')
   .option('--report-dir <dir>', 'where reports go, relative to the repository root', '.lab/reports')
   .option('--keep', 'leave the local cluster running after the run, until Ctrl-C')
+  .option(
+    '--scenarios-dir <dir>',
+    'where scenario folders are, relative to the repository root (for scenarios of your own)',
+    'k8s/scenarios',
+  )
   .addHelpText(
     'after',
     `\nScenarios live in k8s/scenarios/<id>/scenario.yaml; docs/writing-a-scenario.md describes them.\nExit codes: 0 every check passed, 1 a check failed, 2 bad input, 130 interrupted.`,
   )
   .action(async (id: string, flags: Flags) => {
     workFromRepoRoot();
+    const scenariosDir = resolve(repoRoot, flags.scenariosDir);
+    flags.scenariosDir = scenariosDir;
     const ids = listScenarioIds(scenariosDir);
     if (id === 'list') {
       const out = table(['id', 'title', 'runtimes', 'claim']);

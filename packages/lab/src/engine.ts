@@ -87,7 +87,10 @@ function resolvePod(
 }
 
 /** `--speed` divides every duration in the file, convergence bounds included. */
-function scaleExpect(expect: Record<string, ClientExpect>, speed: number): Record<string, ClientExpect> {
+function scaleExpect(
+  expect: Record<string, ClientExpect>,
+  speed: number,
+): Record<string, ClientExpect> {
   return Object.fromEntries(
     Object.entries(expect).map(([client, checks]) => [
       client,

@@ -77,7 +77,7 @@ export function terminalNarrator(out: NodeJS.WriteStream = process.stdout): Narr
           ? `, p50 ${stats.latencyMs.p50} ms, p99 ${stats.latencyMs.p99} ms`
           : '';
         lines.push(
-          `  ${result.record.phase} · ${client}: ${stats.ok} ok, ${stats.failed} failed, ${stats.backendsReached} pods reached of ${result.record.readyPods.length} Ready${latency}`,
+          `  ${result.record.phase} · ${client}: ${stats.ok} ok, ${stats.failed} failed, ${stats.backendsReached} ${stats.backendsReached === 1 ? 'pod' : 'pods'} reached of ${result.record.readyPods.length} Ready${latency}`,
           ...renderShareBars(rows),
           ...renderErrors(stats.errors),
         );

@@ -100,7 +100,7 @@ export class LocalRuntime implements Runtime {
         ? `A records in the cluster DNS at ${names.dnsServer}, one per Ready pod`
         : `an L4 proxy on ${names.clusterIp} (ports 50051, 8080)${service.kind === 'nodeport' ? ' and 127.0.0.1:30051/30080' : ''}, a random Ready pod per connection`;
     return [
-      `local runtime: pods are addr-server processes on 127.10.x.y; ${service.kind} Service ${names.fqdn} is ${how}`,
+      `local runtime: pods are addr-server processes on ${this.cluster.podNetwork}; ${service.kind} Service ${names.fqdn} is ${how}`,
       ...this.scenario.clients.map(
         (c) => `client ${c.name}: ${c.kind} ${c.target} → ${mapTarget(c, names)}`,
       ),

@@ -1,11 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
+import { UsageError } from '@lab/cli';
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type Scenario, scenarioSchema } from './scenario-schema.js';
 
-/** A scenario file that cannot be used; the message names file, line and key. */
-export class ScenarioError extends Error {
+/**
+ * A scenario file that cannot be used; the message names file, line and key.
+ * It is bad input, so the CLI exits 2 for it, as for a bad flag.
+ */
+export class ScenarioError extends UsageError {
   override name = 'ScenarioError';
 }
 

@@ -6,7 +6,7 @@
 export class IpAllocator {
   private next = 1;
 
-  constructor(private readonly prefix: string) {
+  constructor(readonly prefix: string) {
     if (!/^127\.\d{1,3}$/.test(prefix)) throw new Error(`${prefix} is not a 127.x prefix`);
   }
 

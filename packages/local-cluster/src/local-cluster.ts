@@ -43,6 +43,13 @@ export interface ClusterEvent {
 
 export interface LocalClusterOptions {
   namespace?: string;
+  /**
+   * Which pair of /16 blocks of 127.0.0.0/8 this cluster uses (0 to 49):
+   * pods on 127.(100+2b).x.y, Services and DNS on 127.(101+2b).x.y. Random by
+   * default, so two runs on one machine, or a run and the leftovers of a
+   * crashed one, never fight over an address.
+   */
+  block?: number;
   dnsTtlSeconds?: number;
   nodes?: readonly string[];
   /** Longest wait for pods to turn Ready before a step fails. */
@@ -72,8 +79,8 @@ export class LocalCluster {
   readonly namespace: string;
   private readonly dns: ClusterDns;
   private dnsEndpoint: { address: string; port: number } | undefined;
-  private readonly podIps = new IpAllocator('127.10');
-  private readonly serviceIps = new IpAllocator('127.11');
+  private readonly podIps: IpAllocator;
+  private readonly serviceIps: IpAllocator;
   private readonly nodes: readonly string[];
   private readonly deployments = new Map<string, Deployment>();
   private readonly services = new Map<string, Service>();
@@ -83,21 +90,43 @@ export class LocalCluster {
   constructor(private readonly options: LocalClusterOptions = {}) {
     this.namespace = options.namespace ?? 'grpc-lb';
     this.nodes = options.nodes ?? ['node-1', 'node-2'];
+    const block = options.block ?? Math.floor(Math.random() * 50);
+    if (!Number.isInteger(block) || block < 0 || block > 49)
+      throw new Error(`block ${block} is not in 0-49`);
+    this.podIps = new IpAllocator(`127.${100 + 2 * block}`);
+    // Service IPs start at .0.1; the DNS server sits apart at .255.10.
+    this.serviceIps = new IpAllocator(`127.${101 + 2 * block}`);
     this.dns = new ClusterDns({
-      address: '127.12.0.10',
+      address: `127.${101 + 2 * block}.255.10`,
       port: 0,
       ttlSeconds: options.dnsTtlSeconds ?? 30,
     });
   }
 
   async start(): Promise<void> {
-    this.dnsEndpoint = await this.dns.start();
+    try {
+      this.dnsEndpoint = await this.dns.start();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') {
+        throw new Error(
+          'the local runtime binds addresses across 127.0.0.0/8, and this machine only has 127.0.0.1 ' +
+            '(Linux routes the whole range to loopback; on macOS add aliases: ' +
+            'sudo ifconfig lo0 alias 127.<n>.<n>.<n> for each address, see README)',
+        );
+      }
+      throw error;
+    }
   }
 
   /** `address:port` of the cluster DNS server. */
   get dnsServer(): string {
     if (!this.dnsEndpoint) throw new Error('the cluster is not started');
     return `${this.dnsEndpoint.address}:${this.dnsEndpoint.port}`;
+  }
+
+  /** The pods' addresses, as `127.n.x.y`. */
+  get podNetwork(): string {
+    return `${this.podIps.prefix}.x.y`;
   }
 
   fqdn(service: string): string {

@@ -1,0 +1,164 @@
+/**
+ * pnpm lab end to end, as a person runs it: real pods, Services, DNS and
+ * clients on loopback, and the verdicts they produce.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startNode, stopAll } from '@lab/local-cluster';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+
+const labMain = fileURLToPath(new URL('../dist/lab.js', import.meta.url));
+const scenarios = fileURLToPath(new URL('../../k8s/scenarios', import.meta.url));
+const reportDir = mkdtempSync(join(tmpdir(), 'lab-reports-'));
+
+afterEach(() => stopAll());
+afterAll(() => rmSync(reportDir, { recursive: true, force: true }));
+
+function lab(args: string[], timeoutMs = 90_000) {
+  return startNode(labMain, [...args, '--report-dir', reportDir], { timeoutMs });
+}
+
+/** Lab programs still running: pods and clients, whatever started them. */
+function labProcesses(): string[] {
+  return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => /apps\/(addr-server|client-grpc|client-http)\/dist\/main\.js/.test(line));
+}
+
+/** Addresses a run printed for its pods and Services. */
+function addressesIn(output: string): string[] {
+  return [...new Set(output.match(/127\.1\d\d\.\d+\.\d+/g) ?? [])];
+}
+
+function refused(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: address, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+describe('pnpm lab <scenario> at default speed', () => {
+  it.each([
+    ['l4-lb', 13],
+    ['headless-dns', 24],
+    ['headless-dns-max-age', 13],
+  ])(
+    '%s passes every check within 45 s',
+    async (id, checks) => {
+      const done = await lab([id]).finished;
+      const summary = new RegExp(
+        `^${id}: PASS \\(${checks} of ${checks} checks\\) in ([\\d.]+) s$`,
+        'm',
+      );
+      expect(done.stdout, done.stdout + done.stderr).toMatch(summary);
+      expect(done.code).toBe(0);
+      expect(Number(summary.exec(done.stdout)?.[1])).toBeLessThanOrEqual(45);
+      expect(labProcesses()).toEqual([]);
+    },
+    120_000,
+  );
+});
+
+describe('verdicts come from measured traffic', () => {
+  it('fails, exit 1, when l4-lb expects gRPC on five pods', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-scenarios-'));
+    cpSync(join(scenarios, 'l4-lb'), join(dir, 'l4-lb'), { recursive: true });
+    const file = join(dir, 'l4-lb', 'scenario.yaml');
+    const text = readFileSync(file, 'utf8');
+    const flipped = text.replace(
+      'grpc: { backends: 1, failed: 0 }\n      grpc-rr',
+      'grpc: { backends: 5, failed: 0 }\n      grpc-rr',
+    );
+    expect(flipped).not.toBe(text);
+    writeFileSync(file, flipped);
+    const done = await lab(['l4-lb', '--speed', '4', '--scenarios-dir', dir]).finished;
+    rmSync(dir, { recursive: true, force: true });
+    expect(done.code).toBe(1);
+    expect(done.stdout).toMatch(/five-pods\s*│\s*grpc\s*│\s*backends\s*│\s*5\s*│\s*1\s*│\s*FAIL/);
+    expect(done.stdout).toMatch(
+      /^l4-lb: FAIL \(12 of 13 checks; failed: five-pods\/grpc\/backends\)/m,
+    );
+  }, 60_000);
+});
+
+describe('clean-up', () => {
+  it('Ctrl-C mid-run stops every process and frees every address, exit 130', async () => {
+    const run = lab(['headless-dns']);
+    await run.waitForStdout('measure three-pods', 30_000);
+    const addresses = addressesIn(run.stdout());
+    expect(addresses.length).toBeGreaterThanOrEqual(3);
+    expect(labProcesses().length).toBeGreaterThanOrEqual(6);
+    run.child.kill('SIGINT');
+    const done = await run.finished;
+    expect(done.code).toBe(130);
+    expect(labProcesses()).toEqual([]);
+    for (const address of addresses) expect(await refused(address, 50051)).toBe(true);
+  }, 60_000);
+
+  it('a crashed lab (SIGKILL) takes its pods and clients with it', async () => {
+    const run = lab(['l4-lb']);
+    await run.waitForStdout('measure one-pod', 30_000);
+    expect(labProcesses().length).toBeGreaterThanOrEqual(4);
+    run.child.kill('SIGKILL');
+    await run.finished;
+    const deadline = Date.now() + 10_000;
+    while (labProcesses().length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(labProcesses()).toEqual([]);
+  }, 60_000);
+});
+
+describe('bad input', () => {
+  it('names the known scenarios for an unknown id, exit 2', async () => {
+    const done = await lab(['no-such']).finished;
+    expect(done.code).toBe(2);
+    expect(done.stderr.trim()).toBe(
+      "lab: error: unknown scenario 'no-such'; known: headless-dns, headless-dns-max-age, l4-lb (or list, all)",
+    );
+  });
+
+  it('rejects an unknown flag, exit 2', async () => {
+    const done = await lab(['l4-lb', '--bogus']).finished;
+    expect(done.code).toBe(2);
+    expect(done.stderr.trim()).toBe("lab: error: unknown option '--bogus' (see --help)");
+  });
+
+  it('points at the file, line and key of a malformed scenario, exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-scenarios-'));
+    cpSync(join(scenarios, 'l4-lb'), join(dir, 'l4-lb'), { recursive: true });
+    const file = join(dir, 'l4-lb', 'scenario.yaml');
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const lbLine = lines.findIndex((line) => line.includes('lb: pick_first'));
+    lines[lbLine] = lines[lbLine]?.replace('pick_first', 'random') ?? '';
+    writeFileSync(file, lines.join('\n'));
+    const done = await lab(['l4-lb', '--scenarios-dir', dir]).finished;
+    rmSync(dir, { recursive: true, force: true });
+    expect(done.code).toBe(2);
+    expect(done.stderr).toMatch(
+      new RegExp(`l4-lb/scenario\\.yaml:${lbLine + 1}: clients\\[1\\]\\.lb: `),
+    );
+  });
+
+  it('does not pretend to run on kind', async () => {
+    const done = await lab(['l4-lb', '--runtime', 'kind']).finished;
+    expect(done.code).toBe(2);
+    expect(done.stderr).toContain('the kind runtime is not implemented yet');
+  });
+
+  it('lists the scenarios', async () => {
+    const done = await lab(['list']).finished;
+    expect(done.code).toBe(0);
+    for (const id of ['l4-lb', 'headless-dns', 'headless-dns-max-age'])
+      expect(done.stdout).toContain(id);
+    expect(done.stdout).toMatch(/^lab: 3 scenarios$/m);
+  });
+});
