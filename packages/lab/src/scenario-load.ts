@@ -81,7 +81,8 @@ export function parseScenario(text: string, displayFile: string, folderId?: stri
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const [error] = doc.errors;
-    const line = error?.linePos?.[0]?.line ?? 1;
+    // With prettyErrors off, yaml leaves linePos unset; the counter has every line.
+    const line = error ? counter.linePos(error.pos[0]).line : 1;
     throw new ScenarioError(
       `${displayFile}:${line}: not valid YAML: ${error?.message.split('\n')[0]}`,
     );
