@@ -7,9 +7,11 @@ type GrpcUri = experimental.GrpcUri;
 /**
  * `passthrough:[//dns-server/]host:port`: the name is looked up once, the
  * first address is used for the life of the channel, and it is never looked
- * up again, whatever happens to the connection. grpc-go's default resolver
- * behaves like this; grpc-js has none, so the lab adds it to show the
- * contrast with `dns:`. An optional authority names the DNS server to ask.
+ * up again, whatever happens to the connection. grpc-go's passthrough never
+ * re-resolves either, though its dialer looks the name up again on each new
+ * connection; this one keeps the first address, which makes the contrast
+ * with `dns:` exact. grpc-js has no passthrough, so the lab adds it. An
+ * optional authority names the DNS server to ask.
  */
 export const PASSTHROUGH_SCHEME = 'passthrough';
 
