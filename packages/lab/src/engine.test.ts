@@ -35,7 +35,9 @@ interface Script {
   /** Replaces the default scale (add Ready pods up to `replicas`). */
   onScale?: (runtime: ScriptedRuntime, replicas: number) => void;
   /** A step that throws. */
-  failOn?: 'deploy' | 'scale';
+  failOn?: 'deploy' | 'scale' | 'rollout-restart';
+  /** How long a rollout restart takes. */
+  rolloutMs?: number;
   /** Live traffic: every `everyMs`, one window per client, calls per pod from `route`. */
   traffic?: {
     everyMs: number;
@@ -93,6 +95,9 @@ class ScriptedRuntime implements Runtime {
 
   async rolloutRestart(): Promise<void> {
     this.calls.push('rollout-restart');
+    await sleep(this.script.rolloutMs ?? 0);
+    if (this.script.failOn === 'rollout-restart') throw new Error('rollout failed: bad image');
+    this.calls.push('rollout-done');
   }
 
   async killPod(pod: string, graceMs: number | undefined): Promise<string> {
@@ -550,6 +555,64 @@ describe('runScenario: the runtime’s life', () => {
     expect(log.details).toContain('scripted runtime: nothing runs');
     expect(result.pass).toBe(true);
     expect(result.runtime).toBe('scripted');
+  });
+
+  it('rollout-restart waits for the rollout by default', async () => {
+    const runtime = new ScriptedRuntime({ rolloutMs: 100 });
+    const { narrator, log } = recordingNarrator();
+    await runScenario(
+      scenario(`  - deploy: {}
+  - rollout-restart: {}
+  - measure: after
+    for: 20ms`),
+      runtime,
+      { speed: 1, narrator },
+    );
+    expect(runtime.calls).toEqual(['deploy', 'rollout-restart', 'rollout-done', 'teardown']);
+    expect(log.events.map((e) => e.kind)).not.toContain('note');
+  });
+
+  it('rollout-restart with wait: false is measured while it runs, and the next action waits', async () => {
+    const runtime = new ScriptedRuntime({ rolloutMs: 300 });
+    const order: string[] = [];
+    const { narrator, log } = recordingNarrator((edge, phase) => {
+      order.push(`${edge} ${phase}: ${runtime.calls.at(-1)}`);
+    });
+    await runScenario(
+      scenario(`  - deploy: {}
+  - rollout-restart: { wait: false }
+  - measure: during
+    for: 50ms
+  - scale: 2`),
+      runtime,
+      { speed: 1, narrator },
+    );
+    // The measure began and ended with the rollout still going; scale came after it.
+    expect(order).toEqual(['start during: rollout-restart', 'end during: rollout-restart']);
+    expect(runtime.calls).toEqual([
+      'deploy',
+      'rollout-restart',
+      'rollout-done',
+      'scale 2',
+      'teardown',
+    ]);
+    expect(log.events.some((e) => e.detail === 'rollout restart finished')).toBe(true);
+  });
+
+  it('a background rollout that fails fails the run and tears down', async () => {
+    const runtime = new ScriptedRuntime({ rolloutMs: 50, failOn: 'rollout-restart' });
+    const { narrator } = recordingNarrator();
+    await expect(
+      runScenario(
+        scenario(`  - deploy: {}
+  - rollout-restart: { wait: false }
+  - measure: during
+    for: 10ms`),
+        runtime,
+        { speed: 1, narrator },
+      ),
+    ).rejects.toThrow('rollout failed: bad image');
+    expect(runtime.calls.at(-1)).toBe('teardown');
   });
 
   it('keep: true leaves the runtime running', async () => {

@@ -51,7 +51,7 @@ function describeStep(step: Step, speed: number): string {
     case 'scale':
       return `scale the server to ${step.replicas}`;
     case 'rollout-restart':
-      return 'rollout restart: replace every pod, one at a time';
+      return `rollout restart: replace every pod, one at a time${step.wait ? '' : ' (in the background)'}`;
     case 'kill-pod':
       return `delete pod ${step.pod}${step.graceMs === undefined ? '' : ` with grace ${seconds(step.graceMs)}`}`;
     case 'wait':
@@ -131,6 +131,14 @@ export async function runScenario(
   const startedAt = Date.now();
   /** New pods are those Ready after this moment: the end of deploy, then of each phase. */
   let baseline = startedAt;
+  /** A rollout started with `wait: false`; the next action other than measure waits for it. */
+  let rollout: Promise<void> | undefined;
+  const finishRollout = async () => {
+    if (!rollout) return;
+    const pending = rollout;
+    rollout = undefined;
+    await pending;
+  };
 
   try {
     for (const [index, step] of scenario.steps.entries()) {
@@ -140,6 +148,7 @@ export async function runScenario(
         narrator.say(step.text);
         continue;
       }
+      if (step.action !== 'measure') await finishRollout();
       narrator.step(describeStep(step, speed));
       note(step.action === 'measure' ? 'measure-start' : step.action, describeStep(step, speed));
       switch (step.action) {
@@ -157,9 +166,18 @@ export async function runScenario(
         case 'scale':
           await runtime.scale(step.replicas);
           break;
-        case 'rollout-restart':
-          await runtime.rolloutRestart();
+        case 'rollout-restart': {
+          const restart = runtime.rolloutRestart().then(() => {
+            if (!step.wait) note('note', 'rollout restart finished');
+          });
+          if (step.wait) await restart;
+          else {
+            // Held until awaited; a failure then fails the run like any step.
+            restart.catch(() => {});
+            rollout = restart;
+          }
           break;
+        }
         case 'kill-pod': {
           const pod = resolvePod(step.pod, windows, runtime.pods());
           if (pod.gone) {
@@ -211,6 +229,7 @@ export async function runScenario(
         }
       }
     }
+    await finishRollout();
   } catch (error) {
     await runtime.teardown();
     throw error;

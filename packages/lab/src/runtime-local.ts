@@ -150,8 +150,9 @@ export class LocalRuntime implements Runtime {
       '--rps',
       `${client.rps}`,
       '--window',
-      CLIENT_WINDOW,
+      this.options.windowMs === undefined ? CLIENT_WINDOW : `${this.options.windowMs}ms`,
     ];
+    const scaled = (ms: number) => `${Math.max(1, Math.round(ms / this.options.speed))}ms`;
     const args =
       client.kind === 'grpc'
         ? [
@@ -163,6 +164,10 @@ export class LocalRuntime implements Runtime {
                   '--dns-min-resolution-ms',
                   `${Math.round(client.dnsMinResolution / this.options.speed)}`,
                 ]),
+            ...(client.mode ? ['--mode', client.mode] : []),
+            ...(client.resolveInterval === undefined
+              ? []
+              : ['--resolve-interval', scaled(client.resolveInterval)]),
           ]
         : [...common, ...(client.keepalive ? ['--keepalive', client.keepalive] : [])];
     const running = startNode(

@@ -31,4 +31,6 @@ export interface RuntimeSink {
 
 export interface RuntimeOptions {
   speed: number;
+  /** The clients' window length; finer windows time convergence more closely (benchmarks). */
+  windowMs?: number;
 }

@@ -143,6 +143,7 @@ dns: { ttl: 5s }`;
   - deploy: {}
   - scale: 5
   - rollout-restart: {}
+  - rollout-restart: { wait: false }
   - kill-pod: { pod: oldest }
   - kill-pod: { pod: "pinned-by:grpc", grace: 0s }
   - wait: 1.5s
@@ -157,7 +158,8 @@ dns: { ttl: 5s }`;
       { action: 'say', text: 'Hello.' },
       { action: 'deploy' },
       { action: 'scale', replicas: 5 },
-      { action: 'rollout-restart' },
+      { action: 'rollout-restart', wait: true },
+      { action: 'rollout-restart', wait: false },
       { action: 'kill-pod', pod: 'oldest', graceMs: undefined },
       { action: 'kill-pod', pod: 'pinned-by:grpc', graceMs: 0 },
       { action: 'wait', ms: 1500 },
@@ -311,6 +313,21 @@ describe('parseScenario: errors name the file, the line and the key path', () =>
     expect(errorOf(text)).toBe(
       `${FILE}:${lineOf(text, 'keepalive:')}: clients[1].keepalive: keepalive is for http clients only`,
     );
+  });
+
+  it('resolveInterval without mode: pool', () => {
+    const text = yaml({ clients: `${CLIENTS}\n    resolveInterval: 2s` });
+    expect(errorOf(text)).toBe(
+      `${FILE}:${lineOf(text, 'resolveInterval:')}: clients[1].resolveInterval: resolveInterval goes with mode: pool`,
+    );
+  });
+
+  it('a pool client parses, its interval in ms', () => {
+    const text = yaml({ clients: `${CLIENTS}\n    mode: pool\n    resolveInterval: 2s` });
+    expect(parseScenario(text, FILE).clients[1]).toMatchObject({
+      mode: 'pool',
+      resolveInterval: 2000,
+    });
   });
 
   it('every problem, one line each', () => {

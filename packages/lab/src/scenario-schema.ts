@@ -52,7 +52,12 @@ const rawStepSchema = z
     say: z.string().min(1).optional(),
     deploy: z.strictObject({}).optional(),
     scale: count.optional(),
-    'rollout-restart': z.strictObject({}).optional(),
+    'rollout-restart': z
+      .strictObject({
+        /** false: go on at once, as `kubectl rollout restart` does, so a measure can watch it. */
+        wait: z.boolean().default(true),
+      })
+      .optional(),
     'kill-pod': z
       .strictObject({ pod: z.string().min(1), grace: durationSchema.optional() })
       .optional(),
@@ -90,7 +95,7 @@ export type Step =
   | { action: 'say'; text: string }
   | { action: 'deploy' }
   | { action: 'scale'; replicas: number }
-  | { action: 'rollout-restart' }
+  | { action: 'rollout-restart'; wait: boolean }
   | { action: 'kill-pod'; pod: string; graceMs: number | undefined }
   | { action: 'wait'; ms: number }
   | { action: 'measure'; phase: string; ms: number; expect: Record<string, ClientExpect> };
@@ -99,7 +104,9 @@ function toStep(raw: z.infer<typeof rawStepSchema>): Step {
   if (raw.say !== undefined) return { action: 'say', text: raw.say };
   if (raw.deploy !== undefined) return { action: 'deploy' };
   if (raw.scale !== undefined) return { action: 'scale', replicas: raw.scale };
-  if (raw['rollout-restart'] !== undefined) return { action: 'rollout-restart' };
+  if (raw['rollout-restart'] !== undefined) {
+    return { action: 'rollout-restart', wait: raw['rollout-restart'].wait };
+  }
   if (raw['kill-pod'] !== undefined) {
     return { action: 'kill-pod', pod: raw['kill-pod'].pod, graceMs: raw['kill-pod'].grace };
   }
@@ -120,6 +127,9 @@ const clientSchema = z.strictObject({
   rps: z.number().positive().default(20),
   keepalive: z.enum(['on', 'off']).optional(),
   dnsMinResolution: durationSchema.optional(),
+  /** client-grpc --mode: one channel, or a pool of channels re-resolved on a timer. */
+  mode: z.enum(['channel', 'pool']).optional(),
+  resolveInterval: durationSchema.optional(),
   args: z.array(z.string()).default([]),
 });
 
@@ -158,7 +168,10 @@ export const scenarioSchema = z
         });
       }
       clientNames.add(client.name);
-      const wrong = (key: 'lb' | 'keepalive' | 'dnsMinResolution', kind: string) =>
+      const wrong = (
+        key: 'lb' | 'keepalive' | 'dnsMinResolution' | 'mode' | 'resolveInterval',
+        kind: string,
+      ) =>
         ctx.addIssue({
           code: 'custom',
           path: ['clients', i, key],
@@ -168,6 +181,14 @@ export const scenarioSchema = z
       if (client.kind === 'http' && client.dnsMinResolution !== undefined)
         wrong('dnsMinResolution', 'grpc');
       if (client.kind === 'grpc' && client.keepalive !== undefined) wrong('keepalive', 'http');
+      if (client.kind === 'http' && client.mode !== undefined) wrong('mode', 'grpc');
+      if (client.resolveInterval !== undefined && client.mode !== 'pool') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clients', i, 'resolveInterval'],
+          message: 'resolveInterval goes with mode: pool',
+        });
+      }
     });
     const phases = new Set<string>();
     let deployed = false;
