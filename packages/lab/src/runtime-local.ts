@@ -5,8 +5,13 @@ import type { Runtime, RuntimeOptions, RuntimeSink } from './runtime.js';
 import type { Scenario, ScenarioClient } from './scenario-schema.js';
 import { type ClusterNames, mapTarget } from './target-mapping.js';
 
-/** Windows half a second long: fine enough to time convergence, few enough lines. */
-export const CLIENT_WINDOW = '500ms';
+/**
+ * Windows half a second long: fine enough to time convergence, few enough
+ * lines. --speed shortens them too (down to 100 ms), since a window's end is
+ * the bound on when a new pod was first reached, and the bounds shrink.
+ */
+const CLIENT_WINDOW_MS = 500;
+const MIN_CLIENT_WINDOW_MS = 100;
 const CLIENT_START_TIMEOUT_MS = 15_000;
 
 /**
@@ -150,7 +155,7 @@ export class LocalRuntime implements Runtime {
       '--rps',
       `${client.rps}`,
       '--window',
-      this.options.windowMs === undefined ? CLIENT_WINDOW : `${this.options.windowMs}ms`,
+      `${this.options.windowMs ?? Math.max(MIN_CLIENT_WINDOW_MS, Math.round(CLIENT_WINDOW_MS / this.options.speed))}ms`,
     ];
     const scaled = (ms: number) => `${Math.max(1, Math.round(ms / this.options.speed))}ms`;
     const args =
