@@ -5,7 +5,7 @@
  *   pnpm lab <id> [--runtime local|kind] [--step] [--speed N] [--json] [--report-dir D] [--keep]
  *   pnpm lab all [--runtime local] [--speed N]
  */
-import { join, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import { numberAtLeast, oneOf, runCli, UsageError } from '@lab/cli';
