@@ -1,16 +1,35 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { type AddrServiceClient, loadAddrProto } from '@lab/proto';
 import { runClient, type WindowRecorder } from '@lab/stats';
+import { ChannelPool } from './pool-balancer.js';
+import { openPoolChannel } from './pool-channel.js';
+import { describePoolEvent, startPoolRefresh } from './pool-refresh.js';
+import { createPoolResolver, DEFAULT_RESOLVE_INTERVAL_MS, poolTargetOf } from './pool-resolver.js';
 import { setupResolvers } from './resolvers.js';
 import { type LbPolicy, serviceConfigFor } from './service-config.js';
+import { parseTarget } from './target.js';
+
+/**
+ * - `channel`: one grpc-js channel; grpc-js resolves the target and `lb` balances.
+ * - `pool`: the client resolves a `dns:` target every `resolveIntervalMs`,
+ *   keeps one pick_first channel per address and balances round robin over
+ *   them, as the OpenTelemetry Collector's load-balancing exporter does.
+ */
+export type ClientMode = 'channel' | 'pool';
 
 export interface GrpcClientOptions {
-  /** Any grpc-js target, already checked by parseTarget. */
+  /** Any grpc-js target, already checked by parseTarget; `pool` needs a `dns:` one. */
   target: string;
   /** Client name in every window line. */
   name: string;
   call: 'unary' | 'stream';
+  /** Channel mode only: each pool channel is pick_first over its one address. */
   lb: LbPolicy;
+  /** Default `channel`. */
+  mode?: ClientMode | undefined;
+  /** Pool mode: time between two resolutions; default 5 s, as the exporter's. */
+  resolveIntervalMs?: number | undefined;
   /** Calls per second, open loop; 0 = closed loop. Streams: total messages per second. */
   rps: number;
   /** Closed loop: callers. Open loop: most calls in flight. Streams: streams held open. */
@@ -21,9 +40,11 @@ export interface GrpcClientOptions {
   pretty: boolean;
   /** grpc.dns_min_time_between_resolutions_ms; grpc-js defaults to 30 000. */
   dnsMinResolutionMs?: number | undefined;
-  /** Any other channel option, passed through unchanged. */
+  /** Any other channel option, passed through unchanged (to every channel of a pool). */
   channelOptions?: grpc.ChannelOptions | undefined;
   out?: NodeJS.WritableStream | undefined;
+  /** Lines for a person (the pool's changes); default: stderr, prefixed `client-grpc: `. */
+  log?: ((line: string) => void) | undefined;
 }
 
 /** Delay before a stream that ended is opened again, so a dead backend is not hammered. */
@@ -35,8 +56,17 @@ export interface GrpcClient {
   run(signal: AbortSignal): Promise<void>;
 }
 
+/** Where each call goes: the one channel, or the pool's next address. */
+interface CallSource {
+  acquire(): { client: AddrServiceClient; release(): void } | undefined;
+  close(): void;
+}
+
 export function createGrpcClient(options: GrpcClientOptions): GrpcClient {
   setupResolvers();
+  const mode = options.mode ?? 'channel';
+  // Checked here too, so that a caller other than main.ts gets the same errors.
+  const poolTarget = mode === 'pool' ? poolTargetOf(parseTarget(options.target)) : undefined;
   const channelOptions: grpc.ChannelOptions = {
     ...options.channelOptions,
     'grpc.service_config': serviceConfigFor(options.lb),
@@ -45,10 +75,11 @@ export function createGrpcClient(options: GrpcClientOptions): GrpcClient {
     channelOptions['grpc.dns_min_time_between_resolutions_ms'] = options.dnsMinResolutionMs;
   }
   const { AddrService } = loadAddrProto().lab.addr.v1;
+  const log =
+    options.log ?? ((line: string) => void process.stderr.write(`client-grpc: ${line}\n`));
 
-  return {
-    channelOptions,
-    async run(signal) {
+  const openSource = async (): Promise<CallSource> => {
+    if (!poolTarget) {
       // One client, so one channel: every call shares its connections, as in
       // a real service that creates its stub once.
       const client = new AddrService(
@@ -56,12 +87,53 @@ export function createGrpcClient(options: GrpcClientOptions): GrpcClient {
         grpc.credentials.createInsecure(),
         channelOptions,
       );
+      return { acquire: () => ({ client, release: () => {} }), close: () => client.close() };
+    }
+    const pool = new ChannelPool(
+      (address) => openPoolChannel(AddrService, address, options.channelOptions ?? {}),
+      (event) => log(describePoolEvent(event)),
+    );
+    const refresh = startPoolRefresh({
+      resolver: createPoolResolver(poolTarget),
+      pool,
+      port: poolTarget.port,
+      intervalMs: options.resolveIntervalMs ?? DEFAULT_RESOLVE_INTERVAL_MS,
+      log,
+    });
+    // As the exporter's start(): the first lookup comes before the first call.
+    await refresh.ready;
+    return {
+      acquire: () => pool.acquire(),
+      close: () => {
+        refresh.stop();
+        const closed = pool.close();
+        log(`pool: stopped, closed ${closed} channel${closed === 1 ? '' : 's'}`);
+      },
+    };
+  };
+
+  return {
+    channelOptions,
+    async run(signal) {
+      const source = await openSource();
       try {
-        const callOnce =
-          options.call === 'unary'
-            ? (recorder: WindowRecorder) => unaryCall(client, options, recorder)
-            : (recorder: WindowRecorder, stop: AbortSignal) =>
-                streamCall(client, options, recorder, stop);
+        const callOnce = async (recorder: WindowRecorder, stop: AbortSignal) => {
+          const lease = source.acquire();
+          if (!lease) {
+            // An empty pool: nothing to call, which is what UNAVAILABLE means.
+            recorder.recordError(statusName(grpc.status.UNAVAILABLE));
+          } else {
+            try {
+              if (options.call === 'unary') await unaryCall(lease.client, options, recorder);
+              else await streamCall(lease.client, options, recorder, stop);
+            } finally {
+              lease.release();
+            }
+          }
+          if (options.call === 'stream' && !stop.aborted) {
+            await sleep(STREAM_REOPEN_DELAY_MS, undefined, { signal: stop }).catch(() => {});
+          }
+        };
         await runClient(callOnce, {
           client: options.name,
           protocol: 'grpc',
@@ -74,7 +146,7 @@ export function createGrpcClient(options: GrpcClientOptions): GrpcClient {
           out: options.out,
         });
       } finally {
-        client.close();
+        source.close();
       }
     },
   };
@@ -141,7 +213,8 @@ function streamCall(
       ) {
         recorder.recordError(statusName(status.code));
       }
-      setTimeout(resolve, signal.aborted ? 0 : STREAM_REOPEN_DELAY_MS);
+      // The caller waits before the next stream, after the channel is released.
+      resolve();
     });
     // Errors also arrive as a status; this listener keeps them from being thrown.
     stream.on('error', () => {});

@@ -11,24 +11,30 @@ import {
   type LoadFlags,
   oneOf,
   onShutdownSignals,
+  positiveDuration,
   runCli,
   shutDownWhenLifelineCloses,
+  UsageError,
 } from '@lab/cli';
 import { alternativeResolverEnabled, enableAlternativeResolver } from './env.js';
+import { DEFAULT_RESOLVE_INTERVAL_MS, poolTargetOf } from './pool-resolver.js';
 import { namesDnsServer, parseTarget } from './target.js';
 
 interface Flags extends LoadFlags {
   target: string;
   call: 'unary' | 'stream';
   lb: 'pick_first' | 'round_robin';
+  mode: 'channel' | 'pool';
+  resolveInterval: number;
   dnsMinResolutionMs?: number;
   channelOption: Record<string, string>;
 }
 
 const command = new Command('client-grpc')
   .description(
-    'Calls lab.addr.v1.AddrService/GetAddr in a loop through one gRPC channel and prints one\n' +
-      'JSON line of statistics per window: calls per backend pod, failures by status, latency.',
+    'Calls lab.addr.v1.AddrService/GetAddr in a loop through one gRPC channel\n' +
+      '(--mode pool: one per resolved address) and prints one JSON line of\n' +
+      'statistics per window: calls per backend pod, failures by status, latency.',
   )
   .requiredOption(
     '--target <target>',
@@ -46,6 +52,23 @@ const command = new Command('client-grpc')
     new Option('--lb <policy>', 'load-balancing policy, set through grpc.service_config')
       .argParser(oneOf('pick_first', 'round_robin'))
       .default('pick_first'),
+  )
+  .addOption(
+    new Option(
+      '--mode <mode>',
+      'channel: one grpc-js channel that resolves and balances (--lb); pool: resolve a dns: target ' +
+        'every --resolve-interval, one pick_first channel per address, round robin over them',
+    )
+      .argParser(oneOf('channel', 'pool'))
+      .default('channel'),
+  )
+  .addOption(
+    new Option(
+      '--resolve-interval <d>',
+      "with --mode pool: time between two DNS lookups, as the OpenTelemetry load-balancing exporter's interval",
+    )
+      .argParser(positiveDuration)
+      .default(DEFAULT_RESOLVE_INTERVAL_MS, `${DEFAULT_RESOLVE_INTERVAL_MS / 1000}s`),
   );
 
 const program = addLoadOptions(command, 'client-grpc')
@@ -64,11 +87,36 @@ Notes:
   grpc-js only asks the DNS server named in dns://server:port/name targets when
   GRPC_NODE_USE_ALTERNATIVE_RESOLVER=true; client-grpc sets it for such targets.
   grpc-js re-resolves DNS only when a connection fails or closes, and at most
-  once per grpc.dns_min_time_between_resolutions_ms.`,
+  once per grpc.dns_min_time_between_resolutions_ms.
+  --mode pool does what the OpenTelemetry Collector's load-balancing exporter
+  does instead: it looks the name up itself (A records, from the DNS server in
+  the target, else the system resolver) every --resolve-interval, opens a
+  channel per new address, stops picking a removed one at once and closes it
+  once its calls have ended. New pods get calls within one interval, plus any
+  DNS cache on the way. A failed lookup keeps the last addresses; NXDOMAIN or
+  no records empties the pool, and calls fail with UNAVAILABLE until addresses
+  come back. The pool's changes go to stderr.`,
   )
-  .action(async (flags: Flags) => {
+  .action(async (flags: Flags, invoked: Command) => {
     const target = parseTarget(flags.target);
-    if (namesDnsServer(target) && !alternativeResolverEnabled()) {
+    const given = (option: string) => invoked.getOptionValueSource(option) === 'cli';
+    if (flags.mode === 'pool') {
+      poolTargetOf(target);
+      for (const [option, flag] of [
+        ['lb', '--lb'],
+        ['dnsMinResolutionMs', '--dns-min-resolution-ms'],
+      ] as const) {
+        if (given(option)) {
+          throw new UsageError(
+            `${flag} is for --mode channel; --mode pool resolves by itself and balances round robin`,
+          );
+        }
+      }
+    } else if (given('resolveInterval')) {
+      throw new UsageError('--resolve-interval is for --mode pool');
+    }
+    // Pool channels have ipv4: targets: grpc-js resolves nothing there.
+    if (flags.mode === 'channel' && namesDnsServer(target) && !alternativeResolverEnabled()) {
       enableAlternativeResolver();
       process.stderr.write(
         'client-grpc: the target names a DNS server: set GRPC_NODE_USE_ALTERNATIVE_RESOLVER=true so that grpc-js asks it\n',
@@ -80,6 +128,8 @@ Notes:
       name: flags.name,
       call: flags.call,
       lb: flags.lb,
+      mode: flags.mode,
+      resolveIntervalMs: flags.resolveInterval,
       rps: flags.rps,
       concurrency:
         flags.concurrency ?? (flags.call === 'stream' ? 1 : defaultConcurrency(flags.rps)),

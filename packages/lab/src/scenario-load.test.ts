@@ -322,8 +322,17 @@ describe('parseScenario: errors name the file, the line and the key path', () =>
     );
   });
 
+  it('lb on a pool client', () => {
+    const text = yaml({ clients: `${CLIENTS}\n    mode: pool` });
+    expect(errorOf(text)).toBe(
+      `${FILE}:${lineOf(text, 'lb: pick_first')}: clients[1].lb: lb goes with mode: channel; a pool resolves and balances by itself`,
+    );
+  });
+
   it('a pool client parses, its interval in ms', () => {
-    const text = yaml({ clients: `${CLIENTS}\n    mode: pool\n    resolveInterval: 2s` });
+    const text = yaml({
+      clients: `${CLIENTS.replace('\n    lb: pick_first', '')}\n    mode: pool\n    resolveInterval: 2s`,
+    });
     expect(parseScenario(text, FILE).clients[1]).toMatchObject({
       mode: 'pool',
       resolveInterval: 2000,

@@ -182,6 +182,15 @@ export const scenarioSchema = z
         wrong('dnsMinResolution', 'grpc');
       if (client.kind === 'grpc' && client.keepalive !== undefined) wrong('keepalive', 'http');
       if (client.kind === 'http' && client.mode !== undefined) wrong('mode', 'grpc');
+      for (const key of ['lb', 'dnsMinResolution'] as const) {
+        if (client.mode === 'pool' && client[key] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['clients', i, key],
+            message: `${key} goes with mode: channel; a pool resolves and balances by itself`,
+          });
+        }
+      }
       if (client.resolveInterval !== undefined && client.mode !== 'pool') {
         ctx.addIssue({
           code: 'custom',
