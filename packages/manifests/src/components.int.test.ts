@@ -1,0 +1,100 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import type { IService } from 'kubernetes-models/v1/Service';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readKindCluster } from './kind-cluster.js';
+import type { KubeObject } from './kube-object.js';
+import { renderKustomization } from './kustomize-render.js';
+import { podTemplates, serviceAccountOf } from './pod-templates.js';
+import { policyViolations } from './policy.js';
+import { formatViolation } from './policy-violation.js';
+import { k8sPaths } from './repo-paths.js';
+import { renderScenario, scenarioFolders } from './scenario-manifests.js';
+import { formatSchemaIssue, validateObjects } from './schema-validate.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'components-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** k8s/base with one component, as a scenario would use it. kustomize refuses absolute paths. */
+async function baseWith(component: string): Promise<KubeObject[]> {
+  const dir = mkdtempSync(join(tmp, `${component}-`));
+  const path = (target: string) => relative(dir, target);
+  writeFileSync(
+    join(dir, 'kustomization.yaml'),
+    [
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      'resources:',
+      `  - ${path(k8sPaths.base)}`,
+      'components:',
+      `  - ${path(join(k8sPaths.components, component))}`,
+    ].join('\n'),
+  );
+  return (await renderKustomization(dir)).objects;
+}
+
+function service(objects: KubeObject[]): IService {
+  const found = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'addr-server');
+  expect(found).toBeDefined();
+  return found as unknown as IService;
+}
+
+async function expectClean(objects: KubeObject[]) {
+  expect((await validateObjects(objects)).map(formatSchemaIssue)).toEqual([]);
+  expect(policyViolations(objects).map(formatViolation)).toEqual([]);
+}
+
+describe('k8s/components', () => {
+  const tested = ['endpointslice-reader', 'service-headless', 'service-nodeport'];
+
+  it('are all tested here', () => {
+    const components = readdirSync(k8sPaths.components, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
+    expect(components).toEqual(tested);
+  });
+
+  it('service-headless takes the virtual IP away and keeps the ports', async () => {
+    const objects = await baseWith('service-headless');
+    const { spec } = service(objects);
+    expect(spec?.clusterIP).toBe('None');
+    expect(spec?.ports?.map((p) => p.name)).toEqual(['grpc', 'http']);
+    await expectClean(objects);
+  });
+
+  it("service-nodeport opens the nodePorts that kind's cluster.yaml maps to the host", async () => {
+    const objects = await baseWith('service-nodeport');
+    const { spec } = service(objects);
+    expect(spec?.type).toBe('NodePort');
+    const nodePorts = Object.fromEntries(spec?.ports?.map((p) => [p.name, p.nodePort]) ?? []);
+    expect(nodePorts).toEqual({ grpc: 30051, http: 30080 });
+    const mapped = readKindCluster().nodes.flatMap((node) => node.extraPortMappings ?? []);
+    expect(mapped.map((m) => m.containerPort).sort()).toEqual([30051, 30080]);
+    await expectClean(objects);
+  });
+
+  it('endpointslice-reader gives its ServiceAccount and token only to workloads that opt in', async () => {
+    const users = scenarioFolders().filter((folder) =>
+      readFileSync(folder.kustomization ?? folder.dir, 'utf8').includes('endpointslice-reader'),
+    );
+    expect(users.length).toBeGreaterThan(0);
+    for (const { id } of users) {
+      const objects = await renderScenario(id);
+      const pods = podTemplates(objects);
+      const optedIn = pods.filter(
+        (pod) => pod.owner.metadata.labels?.['grpc-lb-lab/reads-endpointslices'] === 'true',
+      );
+      expect(optedIn.length, id).toBeGreaterThan(0);
+      for (const pod of pods) {
+        const reads = optedIn.includes(pod);
+        expect(serviceAccountOf(pod), pod.ref).toBe(reads ? 'endpointslice-reader' : 'default');
+        expect(pod.spec.automountServiceAccountToken, pod.ref).toBe(reads);
+      }
+      expect(objects.map((o) => o.kind)).toEqual(
+        expect.arrayContaining(['ServiceAccount', 'Role', 'RoleBinding']),
+      );
+    }
+  });
+});
