@@ -1,3 +1,4 @@
+import { setup as setupKubernetes } from '@lab/resolver-kubernetes';
 import { setup as setupPassthrough } from './resolver-passthrough.js';
 
 let done = false;
@@ -7,4 +8,5 @@ export function setupResolvers(): void {
   if (done) return;
   done = true;
   setupPassthrough();
+  setupKubernetes();
 }

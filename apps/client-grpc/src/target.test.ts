@@ -10,6 +10,12 @@ describe('parseTarget', () => {
     ['ipv6:[::1]:50051', 'ipv6', undefined],
     ['unix:/tmp/grpc.sock', 'unix', undefined],
     ['passthrough:///addr-server:50051', 'passthrough', undefined],
+    ['kubernetes:///addr-server.grpc-lb:grpc', 'kubernetes', undefined],
+    ['kubernetes:///addr-server.grpc-lb:50051', 'kubernetes', undefined],
+    ['kubernetes:///addr-server:grpc', 'kubernetes', undefined],
+    ['kubernetes:///addr-server.grpc-lb.svc.cluster.local:grpc', 'kubernetes', undefined],
+    ['kubernetes://grpc-lb/addr-server:grpc', 'kubernetes', 'grpc-lb'],
+    ['kubernetes://addr-server.grpc-lb:50051/', 'kubernetes', undefined],
   ])('accepts %s', (text, scheme, authority) => {
     const parsed = parseTarget(text);
     expect(parsed.scheme).toBe(scheme);
@@ -34,9 +40,22 @@ describe('parseTarget', () => {
     ['ipv4:127.0.0.1:0', /port '0' is not in 1-65535/],
     ['dns:///addr-server:http', /port 'http'/],
     ['dns:///', /not host\[:port\]|empty/],
+    ['kubernetes:///', /no service/],
+    ['kubernetes:///addr-server:0', /port '0' is not in 1-65535/],
+    ['kubernetes:///addr-server:grpc_port', /port 'grpc_port' is neither a number nor a port name/],
+    ['kubernetes:///Addr-Server:grpc', /'Addr-Server' is not a Service name/],
+    ['kubernetes://grpc-lb:80/addr-server', /must be a namespace, with no port/],
+    ['kubernetes://grpc-lb/addr-server.other:grpc', /takes no dots/],
     ['', /empty/],
   ])('rejects %s', (text, message) => {
     expect(() => parseTarget(text)).toThrow(message);
+  });
+
+  it('refuses a bad kubernetes: target in one line that shows both forms', () => {
+    expect(() => parseTarget('kubernetes:///addr-server.grpc-lb:')).toThrow(
+      "bad target 'kubernetes:///addr-server.grpc-lb:': port '' is neither a number nor a port name " +
+        '(use kubernetes:///service[.namespace][:port|:port-name] or kubernetes://namespace/service[:port|:port-name])',
+    );
   });
 
   it('knows when a target names its own DNS server', () => {

@@ -1,11 +1,24 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { UsageError } from '@lab/cli';
+// The /target entry point imports nothing from grpc-js (see main.ts).
+import {
+  KubernetesTargetError,
+  parseKubernetesTarget,
+  TARGET_FORMS,
+} from '@lab/resolver-kubernetes/target';
 
 /** Same grammar as grpc-js's own parser: `scheme:[//authority/]path`. */
 const URI = /^(?:([A-Za-z0-9+.-]+):)?(?:\/\/([^/]*)\/)?(.+)$/;
 
-/** Schemes grpc-js registers itself, plus the lab's `passthrough`. */
-export const BUILT_IN_SCHEMES = ['dns', 'ipv4', 'ipv6', 'unix', 'passthrough'] as const;
+/** Schemes grpc-js registers itself, plus the lab's `passthrough` and `kubernetes`. */
+export const BUILT_IN_SCHEMES = [
+  'dns',
+  'ipv4',
+  'ipv6',
+  'unix',
+  'passthrough',
+  'kubernetes',
+] as const;
 
 export interface ParsedTarget {
   /** The target as grpc-js will see it, with the default `dns` scheme made explicit. */
@@ -45,6 +58,9 @@ export function parseTarget(text: string, extraSchemes: readonly string[] = []):
     case 'ipv4':
     case 'ipv6':
       for (const entry of path.split(',')) checkIpPort(text, entry, scheme);
+      break;
+    case 'kubernetes':
+      checkKubernetes(text, authority, path);
       break;
     case 'unix':
       break;
@@ -89,4 +105,13 @@ function checkIpPort(text: string, entry: string, scheme: 'ipv4' | 'ipv6'): void
   const valid = scheme === 'ipv4' ? isIPv4(host) : isIPv6(host);
   if (!valid) throw new UsageError(`bad target '${text}': '${host}' is not an ${scheme} address`);
   checkPort(text, port);
+}
+
+function checkKubernetes(text: string, authority: string | undefined, path: string): void {
+  try {
+    parseKubernetesTarget({ authority, path });
+  } catch (error) {
+    if (!(error instanceof KubernetesTargetError)) throw error;
+    throw new UsageError(`bad target '${text}': ${error.reason} (use ${TARGET_FORMS})`);
+  }
 }
