@@ -12,7 +12,8 @@ import { startNode, stopAll } from '@lab/local-cluster';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 const labMain = fileURLToPath(new URL('../dist/lab.js', import.meta.url));
-const scenarios = fileURLToPath(new URL('../../k8s/scenarios', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const scenarios = join(repoRoot, 'k8s', 'scenarios');
 const reportDir = mkdtempSync(join(tmpdir(), 'lab-reports-'));
 
 afterEach(() => stopAll());
@@ -50,6 +51,8 @@ describe('pnpm lab <scenario> at default speed', () => {
     ['l4-lb', 13],
     ['headless-dns', 24],
     ['headless-dns-max-age', 13],
+    ['api-resolver', 23],
+    ['re-resolve-pool', 19],
   ])(
     '%s passes every check within 45 s',
     async (id, checks) => {
@@ -95,12 +98,43 @@ describe('clean-up', () => {
     const addresses = addressesIn(run.stdout());
     expect(addresses.length).toBeGreaterThanOrEqual(3);
     expect(labProcesses().length).toBeGreaterThanOrEqual(6);
+    const api = /Kubernetes API: http:\/\/([\d.]+):(\d+)/.exec(run.stdout());
+    expect(api, run.stdout()).not.toBeNull();
     run.child.kill('SIGINT');
     const done = await run.finished;
     expect(done.code).toBe(130);
     expect(labProcesses()).toEqual([]);
     for (const address of addresses) expect(await refused(address, 50051)).toBe(true);
+    expect(await refused(api?.[1] ?? '', Number(api?.[2]))).toBe(true);
   }, 60_000);
+
+  it('--keep leaves a kubeconfig that kubectl uses to read and scale the running cluster', async () => {
+    const run = lab(['l4-lb', '--keep', '--speed', '4']);
+    await run.waitForStdout('--keep: the cluster and the clients keep running', 60_000);
+    const kubeconfig = join(repoRoot, '.lab', 'kubeconfig');
+    const kubectl = (...args: string[]) =>
+      execFileSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' });
+    expect(kubectl('get', 'endpointslices', '-n', 'grpc-lb')).toMatch(/addr-server-/);
+    kubectl('scale', 'deployment', 'addr-server', '-n', 'grpc-lb', '--replicas=2');
+    const deadline = Date.now() + 20_000;
+    let ready = '';
+    while (Date.now() < deadline && ready !== '2') {
+      ready = kubectl(
+        'get',
+        'deployment',
+        'addr-server',
+        '-n',
+        'grpc-lb',
+        '-o',
+        'jsonpath={.status.readyReplicas}',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(ready).toBe('2');
+    run.child.kill('SIGINT');
+    expect((await run.finished).code).toBe(130);
+    expect(labProcesses()).toEqual([]);
+  }, 90_000);
 
   it('a crashed lab (SIGKILL) takes its pods and clients with it', async () => {
     const run = lab(['l4-lb']);
@@ -121,7 +155,7 @@ describe('bad input', () => {
     const done = await lab(['no-such']).finished;
     expect(done.code).toBe(2);
     expect(done.stderr.trim()).toBe(
-      "lab: error: unknown scenario 'no-such'; known: headless-dns, headless-dns-max-age, l4-lb (or list, all)",
+      "lab: error: unknown scenario 'no-such'; known: api-resolver, headless-dns, headless-dns-max-age, l4-lb, re-resolve-pool (or list, all)",
     );
   });
 
@@ -156,8 +190,8 @@ describe('bad input', () => {
   it('lists the scenarios', async () => {
     const done = await lab(['list']).finished;
     expect(done.code).toBe(0);
-    for (const id of ['l4-lb', 'headless-dns', 'headless-dns-max-age'])
+    for (const id of ['l4-lb', 'headless-dns', 'headless-dns-max-age', 'api-resolver'])
       expect(done.stdout).toContain(id);
-    expect(done.stdout).toMatch(/^lab: 3 scenarios$/m);
+    expect(done.stdout).toMatch(/^lab: 5 scenarios$/m);
   });
 });

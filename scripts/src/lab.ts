@@ -5,7 +5,8 @@
  *   pnpm lab <id> [--runtime local|kind] [--step] [--speed N] [--json] [--report-dir D] [--keep]
  *   pnpm lab all [--runtime local] [--speed N]
  */
-import { relative, resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import { numberAtLeast, oneOf, runCli, UsageError } from '@lab/cli';
@@ -25,6 +26,9 @@ import {
   writeReport,
 } from '@lab/lab';
 import { repoRoot, stopChildrenOnSignal, table, workFromRepoRoot } from './script-kit.js';
+
+/** Where --keep leaves the local cluster's kubeconfig, relative to the repository root. */
+const KEEP_KUBECONFIG = '.lab/kubeconfig';
 
 interface Flags {
   scenariosDir: string;
@@ -82,6 +86,15 @@ async function runOne(
   });
   if (flags.keep) {
     for (const line of runtime.describe()) narrator.say(line);
+    const kubeconfig = runtime.kubeconfig?.();
+    if (kubeconfig !== undefined) {
+      const path = resolve(repoRoot, KEEP_KUBECONFIG);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, kubeconfig);
+      narrator.say(
+        `kubeconfig: ${KEEP_KUBECONFIG}; try kubectl --kubeconfig ${KEEP_KUBECONFIG} get endpointslices,pods -n ${scenario.namespace}`,
+      );
+    }
     narrator.say('--keep: the cluster and the clients keep running; Ctrl-C stops them all.');
   }
   const files = await writeReport(result, resolve(repoRoot, flags.reportDir));

@@ -38,7 +38,7 @@ const command = new Command('client-grpc')
   )
   .requiredOption(
     '--target <target>',
-    'any grpc-js target: dns:///name:port, dns://server:port/name:port, ipv4:a:p,b:p, ipv6:…, unix:path, passthrough:///name:port',
+    'any grpc-js target: dns:///name:port, dns://server:port/name:port, ipv4:a:p,b:p, ipv6:…, unix:path, passthrough:///name:port, kubernetes:///service.namespace:port|port-name (watches EndpointSlices; KUBECONFIG or in-cluster config)',
   )
   .addOption(
     new Option(

@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LocalCluster, appMain, type Running, startNode, waitFor } from '@lab/local-cluster';
 import { parseWindowLine } from '@lab/stats';
 import type { PodRecord } from './engine-types.js';
 import type { Runtime, RuntimeOptions, RuntimeSink } from './runtime.js';
 import type { Scenario, ScenarioClient } from './scenario-schema.js';
+import { KubeScaler } from './kube-scale.js';
 import { type ClusterNames, mapTarget } from './target-mapping.js';
 
 /**
@@ -24,16 +28,28 @@ export class LocalRuntime implements Runtime {
   private readonly clients: Running[] = [];
   private tornDown: Promise<void> | undefined;
   private sink: RuntimeSink | undefined;
+  private scaler: KubeScaler | undefined;
+  /** Holds this run's kubeconfig, for the clients (KUBECONFIG) and nothing else. */
+  private readonly workDir: string;
+  readonly kubeconfigPath: string;
 
   constructor(
     private readonly scenario: Scenario,
     private readonly options: RuntimeOptions,
   ) {
+    this.workDir = mkdtempSync(join(tmpdir(), 'grpc-lb-lab-'));
+    this.kubeconfigPath = join(this.workDir, 'kubeconfig');
     this.cluster = new LocalCluster({
       namespace: scenario.namespace,
       dnsTtlSeconds: Math.max(1, Math.round(scenario.dns.ttl / options.speed / 1000)),
+      kubeconfigPath: this.kubeconfigPath,
       onEvent: (event) => this.sink?.event(event),
     });
+  }
+
+  /** The cluster's Kubernetes API, as a kubeconfig a person or kubectl can use. */
+  kubeconfig(): string {
+    return this.cluster.kubeconfig();
   }
 
   async deploy(sink: RuntimeSink): Promise<void> {
@@ -51,26 +67,41 @@ export class LocalRuntime implements Runtime {
       kind: service.kind,
       deployment: server.name,
     });
-    const seen = new Set<string>();
+    const serving = new Set<string>();
+    const lastErrors = new Map<string, string>();
     const counting: RuntimeSink = {
       window: (line) => {
-        seen.add(line.client);
+        if (line.ok > 0) serving.add(line.client);
+        else if (Object.keys(line.errors).length > 0)
+          lastErrors.set(line.client, JSON.stringify(line.errors));
         sink.window(line);
       },
       event: (event) => sink.event(event),
     };
     for (const client of this.scenario.clients) this.startClient(client, counting);
-    // Like waiting for client pods to be Running: the first phase should
-    // not begin before every client is calling.
-    await waitFor(
-      () => seen.size === this.scenario.clients.length,
-      'every client to report its first window',
-      CLIENT_START_TIMEOUT_MS,
-    );
+    // Like waiting for client pods to be Ready: the first phase begins once
+    // every client has had an answer, so the calls a client queued while it
+    // was still resolving (a kubernetes: list, a first DNS lookup) land before it.
+    try {
+      await waitFor(
+        () => serving.size === this.scenario.clients.length,
+        'every client to make a successful call',
+        CLIENT_START_TIMEOUT_MS,
+      );
+    } catch (error) {
+      const silent = this.scenario.clients
+        .filter((client) => !serving.has(client.name))
+        .map((client) => `${client.name} (errors: ${lastErrors.get(client.name) ?? 'none yet'})`);
+      throw new Error(`${(error as Error).message}; no successful call from ${silent.join(', ')}`);
+    }
   }
 
-  scale(replicas: number): Promise<void> {
-    return this.cluster.scale(this.scenario.server.name, replicas);
+  /** Through the Kubernetes API, as on a real cluster; then waits as `kubectl rollout status`. */
+  async scale(replicas: number): Promise<void> {
+    this.scaler ??= new KubeScaler(this.cluster.kubeconfig());
+    const { namespace, server } = this.scenario;
+    await this.scaler.scale(namespace, server.name, replicas);
+    await this.cluster.whenSettled(server.name);
   }
 
   rolloutRestart(): Promise<void> {
@@ -106,6 +137,7 @@ export class LocalRuntime implements Runtime {
         : `an L4 proxy on ${names.clusterIp} (ports 50051, 8080)${service.kind === 'nodeport' ? ' and 127.0.0.1:30051/30080' : ''}, a random Ready pod per connection`;
     return [
       `local runtime: pods are addr-server processes on ${this.cluster.podNetwork}; ${service.kind} Service ${names.fqdn} is ${how}`,
+      `Kubernetes API: ${this.cluster.kubeApiUrl} (Services, Pods, Endpoints, EndpointSlices, Deployments and their scale)`,
       ...this.scenario.clients.map(
         (c) => `client ${c.name}: ${c.kind} ${c.target} → ${mapTarget(c, names)}`,
       ),
@@ -116,6 +148,7 @@ export class LocalRuntime implements Runtime {
     this.tornDown ??= (async () => {
       await Promise.all(this.clients.map((client) => client.stop(3000)));
       await this.cluster.stop();
+      rmSync(this.workDir, { recursive: true, force: true });
     })();
     return this.tornDown;
   }
@@ -179,6 +212,8 @@ export class LocalRuntime implements Runtime {
       client.kind === 'grpc' ? appMain.clientGrpc : appMain.clientHttp,
       [...args, ...client.args],
       {
+        // What a pod's in-cluster config gives it: the way to the API (kubernetes: targets).
+        env: { KUBECONFIG: this.kubeconfigPath },
         timeoutMs: Number.POSITIVE_INFINITY,
         onStdoutLine: (text) => {
           const parsed = parseWindowLine(text);
