@@ -9,7 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
-import { intIn, positiveDuration, runCli, UsageError } from '@lab/cli';
+import { duration, intIn, positiveDuration, runCli, UsageError } from '@lab/cli';
 import { LocalRuntime, loadScenario, type PodRecord, type Scenario } from '@lab/lab';
 import { createLatencyHistogram, recordLatencyMs, type WindowLine } from '@lab/stats';
 import { repoRoot, stopChildrenOnSignal, table, workFromRepoRoot } from './script-kit.js';
@@ -32,6 +32,7 @@ interface Flags {
   modes: Mode[];
   windowMs: number;
   reachTimeout: number;
+  jitter: number;
   json?: boolean;
 }
 
@@ -123,6 +124,10 @@ async function benchMode(mode: Mode, flags: Flags, log: (line: string) => void):
     await bench.reachAll(Date.now());
     const histogram = createLatencyHistogram();
     for (let i = 1; i <= flags.scaleUps; i += 1) {
+      // Each cycle takes about as long as a pool's interval or a connection's age, so
+      // without a random pause every scale-up would fall at the same point of that
+      // timer, and the samples would all be alike.
+      await sleep(Math.random() * flags.jitter);
       const before = new Set(bench.runtime.pods().map((pod) => pod.name));
       await bench.runtime.scale(3);
       const added = bench.runtime.pods().find((pod) => !before.has(pod.name));
@@ -180,6 +185,12 @@ const program = new Command('bench-convergence')
     'longest wait for a new pod to be reached',
     positiveDuration,
     30_000,
+  )
+  .option(
+    '--jitter <duration>',
+    'a random pause of up to this long before each scale-up',
+    duration,
+    2000,
   )
   .option('--json', 'print the results as JSON')
   .action(async (flags: Flags) => {
