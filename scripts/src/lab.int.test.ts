@@ -3,7 +3,16 @@
  * clients on loopback, and the verdicts they produce.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +28,29 @@ const reportDir = mkdtempSync(join(tmpdir(), 'lab-reports-'));
 afterEach(() => stopAll());
 afterAll(() => rmSync(reportDir, { recursive: true, force: true }));
 
-function lab(args: string[], timeoutMs = 90_000) {
-  return startNode(labMain, [...args, '--report-dir', reportDir], { timeoutMs });
+function lab(args: string[], timeoutMs = 90_000, env?: NodeJS.ProcessEnv) {
+  return startNode(labMain, [...args, '--report-dir', reportDir], {
+    timeoutMs,
+    ...(env ? { env } : {}),
+  });
+}
+
+/**
+ * A PATH holding bash (zx runs commands through it) and nothing else: a
+ * machine without docker, kind or kubectl, whatever this one has.
+ */
+function bareMachinePath(): string {
+  const bin = mkdtempSync(join(tmpdir(), 'lab-bare-path-'));
+  const bash = execFileSync('sh', ['-c', 'command -v bash'], { encoding: 'utf8' }).trim();
+  symlinkSync(bash, join(bin, 'bash'));
+  return bin;
+}
+
+/** The plan from its first step on, content-hash tags normalised as the reviewed snapshots have them. */
+function planFromDeploy(text: string): string {
+  return text
+    .slice(text.indexOf('## step 2: deploy'))
+    .replace(/(grpc-lb-lab\/[a-z-]+:|newTag: )[0-9a-f]{12}\b/g, '$1<hash>');
 }
 
 /** Lab programs still running: pods and clients, whatever started them. */
@@ -155,7 +185,7 @@ describe('bad input', () => {
     const done = await lab(['no-such']).finished;
     expect(done.code).toBe(2);
     expect(done.stderr.trim()).toBe(
-      "lab: error: unknown scenario 'no-such'; known: api-resolver, headless-dns, headless-dns-max-age, l4-lb, re-resolve-pool (or list, all)",
+      "lab: error: unknown scenario 'no-such'; known: api-resolver, headless-dns, headless-dns-max-age, l4-lb, re-resolve-pool (or list, all, down)",
     );
   });
 
@@ -181,17 +211,89 @@ describe('bad input', () => {
     );
   });
 
-  it('does not pretend to run on kind', async () => {
-    const done = await lab(['l4-lb', '--runtime', 'kind']).finished;
-    expect(done.code).toBe(2);
-    expect(done.stderr).toContain('the kind runtime is not implemented yet');
-  });
-
   it('lists the scenarios', async () => {
     const done = await lab(['list']).finished;
     expect(done.code).toBe(0);
     for (const id of ['l4-lb', 'headless-dns', 'headless-dns-max-age', 'api-resolver'])
       expect(done.stdout).toContain(id);
     expect(done.stdout).toMatch(/^lab: 5 scenarios$/m);
+  });
+});
+
+describe('--runtime kind', () => {
+  const kustomization = join(repoRoot, '.lab', 'kind', 'l4-lb', 'kustomization.yaml');
+  const stamp = () => (existsSync(kustomization) ? statSync(kustomization).mtimeMs : 'absent');
+
+  it('on a machine without docker, kind or kubectl: exit 2, one install hint per tool, nothing run', async () => {
+    const bin = bareMachinePath();
+    const done = await lab(['l4-lb', '--runtime', 'kind'], 30_000, { PATH: bin }).finished;
+    rmSync(bin, { recursive: true, force: true });
+    expect(done.code).toBe(2);
+    expect(done.stdout).toBe('');
+    expect(done.stderr.trim().split('\n')).toEqual([
+      'lab: error: the kind runtime needs docker, kind, kubectl, missing on this machine:',
+      '  docker: not found; install Docker Engine (https://docs.docker.com/engine/install/) or Docker Desktop',
+      '  kind: not found; install it: `go install sigs.k8s.io/kind@latest`, or a release binary (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)',
+      '  kubectl: not found; install kubectl 1.27 or later (https://kubernetes.io/docs/tasks/tools/)',
+    ]);
+  });
+
+  it('--dry-run prints the reviewed plan even where nothing is installed, and runs none of it', async () => {
+    const before = stamp();
+    const bin = bareMachinePath();
+    const done = await lab(['l4-lb', '--runtime', 'kind', '--dry-run'], 30_000, { PATH: bin })
+      .finished;
+    rmSync(bin, { recursive: true, force: true });
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toContain('# MISSING here: docker: not found;');
+    expect(done.stdout).toContain('# MISSING here: kubectl: not found;');
+    const reviewed = readFileSync(
+      join(repoRoot, 'packages/lab/src/__snapshots__/runtime-kind-plan/l4-lb.txt'),
+      'utf8',
+    );
+    const printed = done.stdout.slice(0, done.stdout.lastIndexOf('lab l4-lb'));
+    expect(planFromDeploy(printed)).toBe(planFromDeploy(reviewed));
+    expect(done.stdout).toMatch(
+      /^lab l4-lb --runtime kind --dry-run: 22 commands planned, none run$/m,
+    );
+    expect(stamp()).toBe(before);
+  });
+
+  it('refuses --speed other than 1: the manifests hold the real durations', async () => {
+    const done = await lab(['l4-lb', '--runtime', 'kind', '--speed', '4', '--dry-run']).finished;
+    expect(done.code).toBe(2);
+    expect(done.stderr.trim()).toBe(
+      'lab: error: the kind runtime runs at --speed 1 only (the manifests hold the real durations); drop --speed 4',
+    );
+  });
+
+  it('--dry-run goes with the kind runtime only', async () => {
+    const done = await lab(['l4-lb', '--dry-run']).finished;
+    expect(done.code).toBe(2);
+    expect(done.stderr).toContain("--dry-run prints the kind runtime's command plan");
+  });
+});
+
+describe('pnpm lab down', () => {
+  it('--dry-run prints the plan: delete the cluster if kind lists it', async () => {
+    const done = await lab(['down', '--dry-run']).finished;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toContain(
+      [
+        '## down',
+        'kind get clusters',
+        '# if the output lists grpc-lb:',
+        '  kind delete cluster --name grpc-lb',
+      ].join('\n'),
+    );
+    expect(done.stdout.trim().split('\n').at(-1)).toBe('lab down --dry-run: nothing was run');
+  });
+
+  it('without kind: exit 2 and how to install it', async () => {
+    const bin = bareMachinePath();
+    const done = await lab(['down'], 30_000, { PATH: bin }).finished;
+    rmSync(bin, { recursive: true, force: true });
+    expect(done.code).toBe(2);
+    expect(done.stderr).toContain('lab: error: pnpm lab down needs docker, kind, missing');
   });
 });

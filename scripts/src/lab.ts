@@ -2,20 +2,29 @@
 /**
  * pnpm lab: run a scenario end to end, narrate it, measure it, judge it.
  *   pnpm lab list
- *   pnpm lab <id> [--runtime local|kind] [--step] [--speed N] [--json] [--report-dir D] [--keep]
- *   pnpm lab all [--runtime local] [--speed N]
+ *   pnpm lab <id> [--runtime local|kind] [--step] [--speed N] [--json] [--report-dir D] [--keep] [--dry-run]
+ *   pnpm lab all [--runtime local|kind] [--speed N] [--dry-run]
+ *   pnpm lab down [--dry-run]          delete the kind cluster
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
-import { numberAtLeast, oneOf, runCli, UsageError } from '@lab/cli';
+import { numberAtLeast, onShutdownSignals, oneOf, runCli, UsageError } from '@lab/cli';
 import {
+  checkTools,
+  createKindRuntime,
+  KIND_DOWN_TOOLS,
+  KIND_TOOLS,
+  kindClusterOf,
   type LoadedScenario,
   LocalRuntime,
   listScenarioIds,
   loadScenario,
+  missingToolsMessage,
   type Narrator,
+  planKindDown,
+  planKindRun,
   type RunResult,
   type Runtime,
   runScenario,
@@ -24,11 +33,15 @@ import {
   summarizeVerdicts,
   terminalNarrator,
   writeReport,
+  ZxRunner,
 } from '@lab/lab';
-import { repoRoot, stopChildrenOnSignal, table, workFromRepoRoot } from './script-kit.js';
+import { stopAll } from '@lab/local-cluster';
+import { repoRoot, table, workFromRepoRoot } from './script-kit.js';
 
 /** Where --keep leaves the local cluster's kubeconfig, relative to the repository root. */
 const KEEP_KUBECONFIG = '.lab/kubeconfig';
+/** The kind cluster every kind run uses (its name, nodes and port mappings). */
+const KIND_CLUSTER_CONFIG = resolve(repoRoot, 'k8s/kind/cluster.yaml');
 
 interface Flags {
   scenariosDir: string;
@@ -38,9 +51,27 @@ interface Flags {
   json?: boolean;
   reportDir: string;
   keep?: boolean;
+  dryRun?: boolean;
 }
 
-function createRuntime(loaded: LoadedScenario, flags: Flags): Runtime {
+/** The runtime a run is using, so Ctrl-C can tear it down (a kind namespace outlives the process). */
+let active: Runtime | undefined;
+
+/**
+ * Ctrl-C or SIGTERM: a kind run stops its kubectl streams and deletes its
+ * namespace (unless --keep), every process the lab started stops, then exit
+ * 130 (128 + SIGINT). A second Ctrl-C exits at once.
+ */
+function stopEverythingOnSignal(): void {
+  onShutdownSignals((signal) => {
+    process.stderr.write(`\nlab: ${signal}: stopping every process it started\n`);
+    const runtime = active?.name === 'kind' ? active : undefined;
+    if (runtime) process.stderr.write('lab: tearing the kind run down first\n');
+    void Promise.allSettled([runtime?.teardown(), stopAll(2000)]).then(() => process.exit(130));
+  });
+}
+
+function checkRuntime(loaded: LoadedScenario, flags: Flags): void {
   const { scenario } = loaded;
   if (!scenario.runtimes.includes(flags.runtime)) {
     throw new UsageError(
@@ -48,12 +79,69 @@ function createRuntime(loaded: LoadedScenario, flags: Flags): Runtime {
         (scenario.runtimes.includes('kind') ? ' (try --runtime kind)' : ''),
     );
   }
-  if (flags.runtime === 'kind') {
+}
+
+/**
+ * The manifests hold speed-1 flags (client windows, resolution intervals,
+ * MAX_CONNECTION_AGE) and CoreDNS's TTL is the cluster's, so a faster run
+ * would measure something else than the scenario says.
+ */
+function refuseKindSpeed(flags: Flags): void {
+  if (flags.runtime === 'kind' && flags.speed !== 1) {
     throw new UsageError(
-      'the kind runtime is not implemented yet; this build runs scenarios on --runtime local only',
+      `the kind runtime runs at --speed 1 only (the manifests hold the real durations); drop --speed ${flags.speed}`,
     );
   }
-  return new LocalRuntime(scenario, { speed: flags.speed });
+}
+
+async function createRuntime(loaded: LoadedScenario, flags: Flags): Promise<Runtime> {
+  checkRuntime(loaded, flags);
+  if (flags.runtime === 'kind') {
+    const missing = missingToolsMessage(await checkTools(KIND_TOOLS), 'the kind runtime');
+    if (missing) throw new UsageError(missing);
+    return createKindRuntime(loaded, {
+      root: repoRoot,
+      clusterConfig: KIND_CLUSTER_CONFIG,
+      keep: flags.keep === true,
+    });
+  }
+  return new LocalRuntime(loaded.scenario, { speed: flags.speed });
+}
+
+/** --dry-run: the kind runtime's command plan, printed; nothing runs. */
+async function printPlan(id: string, flags: Flags): Promise<number> {
+  const loaded = loadScenario(flags.scenariosDir, id, repoRoot);
+  checkRuntime(loaded, flags);
+  const plan = await planKindRun(loaded, {
+    root: repoRoot,
+    clusterConfig: KIND_CLUSTER_CONFIG,
+    keep: flags.keep === true,
+    tools: await checkTools(KIND_TOOLS),
+  });
+  process.stdout.write(plan.text);
+  const commands = new Set(['run', 'stream', 'branch']);
+  return plan.entries.filter((entry) => commands.has(entry.kind)).length;
+}
+
+/** pnpm lab down: deletes the kind cluster if there is one; again is fine. */
+async function down(flags: Flags): Promise<void> {
+  const tools = await checkTools(KIND_DOWN_TOOLS);
+  if (flags.dryRun) {
+    process.stdout.write(
+      await planKindDown({ root: repoRoot, clusterConfig: KIND_CLUSTER_CONFIG, tools }),
+    );
+    console.log('lab down --dry-run: nothing was run');
+    return;
+  }
+  const missing = missingToolsMessage(tools, 'pnpm lab down');
+  if (missing) throw new UsageError(missing);
+  const cluster = kindClusterOf(repoRoot, KIND_CLUSTER_CONFIG);
+  const deleted = await cluster.down(new ZxRunner({ cwd: repoRoot }));
+  console.log(
+    deleted
+      ? `lab down: deleted the kind cluster ${cluster.name}`
+      : `lab down: no kind cluster ${cluster.name}; nothing to delete`,
+  );
 }
 
 async function stepper(
@@ -74,7 +162,8 @@ async function runOne(
   narrator: Narrator,
 ): Promise<{ result: RunResult; report: string }> {
   const loaded = loadScenario(flags.scenariosDir, id, repoRoot);
-  const runtime = createRuntime(loaded, flags);
+  const runtime = await createRuntime(loaded, flags);
+  active = runtime;
   const beforeStep = await stepper(flags);
   const { scenario } = loaded;
   narrator.say(`${scenario.title}. ${scenario.claim}`);
@@ -84,7 +173,15 @@ async function runOne(
     keep: flags.keep === true,
     ...(beforeStep ? { beforeStep } : {}),
   });
-  if (flags.keep) {
+  if (flags.keep && runtime.name === 'kind') {
+    // The namespace stays on the cluster; only what this process follows stops.
+    await runtime.teardown();
+    for (const line of runtime.describe()) narrator.say(line);
+    const { context } = kindClusterOf(repoRoot, KIND_CLUSTER_CONFIG);
+    narrator.say(
+      `--keep: namespace ${scenario.namespace} stays on the cluster, clients included; kubectl --context ${context} delete namespace ${scenario.namespace} removes it, pnpm lab down the whole cluster.`,
+    );
+  } else if (flags.keep) {
     for (const line of runtime.describe()) narrator.say(line);
     const kubeconfig = runtime.kubeconfig?.();
     if (kubeconfig !== undefined) {
@@ -111,10 +208,13 @@ const program = new Command('lab')
   )
   .argument(
     '<scenario>',
-    'a scenario id, `list` for the scenarios, or `all` to run every one this runtime supports',
+    'a scenario id, `list` for the scenarios, `all` to run every one this runtime supports, or `down` to delete the kind cluster',
   )
   .addOption(
-    new Option('--runtime <name>', 'where to run')
+    new Option(
+      '--runtime <name>',
+      'where to run: local (processes on loopback) or kind (a kind cluster)',
+    )
       .argParser(oneOf('local', 'kind'))
       .default('local'),
   )
@@ -127,7 +227,14 @@ const program = new Command('lab')
   )
   .option('--json', 'print the result as JSON instead of the narration')
   .option('--report-dir <dir>', 'where reports go, relative to the repository root', '.lab/reports')
-  .option('--keep', 'leave the local cluster running after the run, until Ctrl-C')
+  .option(
+    '--keep',
+    'leave the run up afterwards: the local cluster until Ctrl-C, or the namespace on the kind cluster',
+  )
+  .option(
+    '--dry-run',
+    'with --runtime kind (or `down`): print every docker, kind and kubectl command a run executes, in order, and run none',
+  )
   .option(
     '--scenarios-dir <dir>',
     'where scenario folders are, relative to the repository root (for scenarios of your own)',
@@ -135,7 +242,7 @@ const program = new Command('lab')
   )
   .addHelpText(
     'after',
-    `\nScenarios live in k8s/scenarios/<id>/scenario.yaml; docs/writing-a-scenario.md describes them.\nExit codes: 0 every check passed, 1 a check failed, 2 bad input, 130 interrupted.`,
+    `\nScenarios live in k8s/scenarios/<id>/scenario.yaml; docs/writing-a-scenario.md describes them,\ndocs/kind-runtime.md the kind runtime.\nExit codes: 0 every check passed, 1 a check failed, 2 bad input or a missing tool, 130 interrupted.`,
   )
   .action(async (id: string, flags: Flags) => {
     workFromRepoRoot();
@@ -152,9 +259,35 @@ const program = new Command('lab')
       console.log(`lab: ${ids.length} scenarios`);
       return;
     }
-    stopChildrenOnSignal('lab');
-    const narrator = flags.json ? silentNarrator : terminalNarrator();
+    if (id === 'down') {
+      await down(flags);
+      return;
+    }
+    if (flags.dryRun && flags.runtime !== 'kind') {
+      throw new UsageError(
+        "--dry-run prints the kind runtime's command plan; add --runtime kind (the local runtime runs no commands)",
+      );
+    }
+    refuseKindSpeed(flags);
     if (id === 'all' && flags.keep) throw new UsageError('--keep goes with one scenario, not all');
+    if (flags.dryRun) {
+      const planned = id === 'all' ? ids : [id];
+      if (id !== 'all' && !ids.includes(id))
+        throw new UsageError(
+          `unknown scenario '${id}'; known: ${ids.join(', ')} (or list, all, down)`,
+        );
+      let commands = 0;
+      for (const scenarioId of planned) {
+        const { scenario } = loadScenario(scenariosDir, scenarioId, repoRoot);
+        if (!scenario.runtimes.includes('kind')) continue;
+        if (id === 'all') console.log(`\n━━ ${scenarioId} ━━`);
+        commands += await printPlan(scenarioId, flags);
+      }
+      console.log(`lab ${id} --runtime kind --dry-run: ${commands} commands planned, none run`);
+      return;
+    }
+    stopEverythingOnSignal();
+    const narrator = flags.json ? silentNarrator : terminalNarrator();
     if (id === 'all') {
       const started = Date.now();
       const rows: { id: string; result: RunResult; report: string }[] = [];
@@ -201,7 +334,9 @@ const program = new Command('lab')
       return;
     }
     if (!ids.includes(id))
-      throw new UsageError(`unknown scenario '${id}'; known: ${ids.join(', ')} (or list, all)`);
+      throw new UsageError(
+        `unknown scenario '${id}'; known: ${ids.join(', ')} (or list, all, down)`,
+      );
     const { result, report } = await runOne(id, flags, narrator);
     const rows = verdictRows(result);
     const seconds = ((result.endedAt - result.startedAt) / 1000).toFixed(1);
@@ -227,7 +362,8 @@ const program = new Command('lab')
     }
     console.log(`${summarizeVerdicts(id, rows)} in ${seconds} s`);
     if (!result.pass) process.exitCode = 1;
-    if (flags.keep) await new Promise(() => {});
+    // The local cluster lives in this process; a kind run's namespace does not need it.
+    if (flags.keep && flags.runtime === 'local') await new Promise(() => {});
   });
 
 await runCli(program);

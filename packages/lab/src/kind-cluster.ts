@@ -1,0 +1,86 @@
+import type { CommandRunner, Probe } from './command-plan.js';
+import type { AppImage } from './kind-images.js';
+
+/**
+ * Where the lab's objects go, and the two things that differ from one kind of
+ * cluster to another: getting a cluster, and getting images onto its nodes.
+ * Everything else (apply, watch, scale, logs, teardown) only needs the
+ * kubectl context.
+ */
+export interface ClusterTarget {
+  /** For `kubectl --context` and the API watch: never the user's current context. */
+  readonly context: string;
+  /** Makes sure the cluster exists. */
+  ensure(runner: CommandRunner): Promise<void>;
+  /** Makes the built images runnable on every node. */
+  loadImages(runner: CommandRunner, images: readonly AppImage[]): Promise<void>;
+  describe(): string;
+}
+
+export interface KindClusterOptions {
+  /** The cluster name, from k8s/kind/cluster.yaml. */
+  name: string;
+  /** k8s/kind/cluster.yaml, from the repository root. */
+  config: string;
+}
+
+export class KindCluster implements ClusterTarget {
+  readonly context: string;
+
+  constructor(private readonly options: KindClusterOptions) {
+    // kind names the kubeconfig context it writes after the cluster.
+    this.context = `kind-${options.name}`;
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  /** `kind get clusters` prints one name per line (and "No kind clusters found." on stderr). */
+  private listed(): Probe {
+    return {
+      argv: ['kind', 'get', 'clusters'],
+      what: `the output lists ${this.options.name}`,
+      holds: (result) =>
+        result.code === 0 &&
+        result.stdout.split('\n').some((line) => line.trim() === this.options.name),
+    };
+  }
+
+  async ensure(runner: CommandRunner): Promise<void> {
+    runner.note(`the kind cluster ${this.options.name}: reused if it exists, else created`);
+    await runner.unless(this.listed(), async () => {
+      await runner.run([
+        'kind',
+        'create',
+        'cluster',
+        '--name',
+        this.options.name,
+        '--config',
+        this.options.config,
+      ]);
+    });
+  }
+
+  async loadImages(runner: CommandRunner, images: readonly AppImage[]): Promise<void> {
+    // kind compares image IDs and copies an image only to nodes that lack it.
+    runner.note('load the images onto every node of the cluster (there is no registry)');
+    for (const image of images) {
+      await runner.run(['kind', 'load', 'docker-image', image.ref, '--name', this.options.name]);
+    }
+  }
+
+  /** `pnpm lab down`: deletes the cluster if it is there. Resolves with whether it was. */
+  async down(runner: CommandRunner): Promise<boolean> {
+    let deleted = false;
+    await runner.when(this.listed(), async () => {
+      await runner.run(['kind', 'delete', 'cluster', '--name', this.options.name]);
+      deleted = true;
+    });
+    return deleted;
+  }
+
+  describe(): string {
+    return `kind cluster ${this.options.name} (kubectl context ${this.context}, from ${this.options.config})`;
+  }
+}

@@ -1,0 +1,302 @@
+import { posix, relative, sep } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { readKindCluster } from '@lab/manifests';
+import type { CommandRunner, StreamHandle } from './command-plan.js';
+import { ZxRunner } from './command-plan-zx.js';
+import type { PodRecord } from './engine-types.js';
+import { type ClusterTarget, KindCluster } from './kind-cluster.js';
+import { type AppImage, appImage, appsFor, buildImages } from './kind-images.js';
+import { generatedKustomization, generatedKustomizationDir } from './kind-kustomization.js';
+import { followClientLog } from './kind-log-stream.js';
+import { KubePodWatch, type PodObserver } from './kind-pod-watch.js';
+import type { Runtime, RuntimeSink } from './runtime.js';
+import type { Scenario } from './scenario-schema.js';
+import type { LoadedScenario } from './scenario-load.js';
+
+/** The label k8s/base puts on every server object (`server`) and client Job (`client`). */
+const COMPONENT_LABEL = 'app.kubernetes.io/component';
+/** Bounds every wait on the cluster, so a stuck rollout fails the run instead of hanging it. */
+const KUBECTL_TIMEOUT = '180s';
+/** The first calls wait for image pulls from the node's cache and DNS; a minute is ample. */
+const FIRST_CALLS_TIMEOUT_MS = 60_000;
+
+export interface KindRuntimeParts {
+  scenario: Scenario;
+  /** The scenario's folder, from the repository root (the generated kustomization points at it). */
+  scenarioDir: string;
+  cluster: ClusterTarget;
+  runner: CommandRunner;
+  /** Called once the cluster exists, so a kubeconfig context it just created is there. */
+  observer: () => PodObserver;
+  images: readonly AppImage[];
+  /** --keep: leave the namespace (and the clients in it) running after the run. */
+  keep: boolean;
+}
+
+/**
+ * A scenario on a real cluster, driven with docker, kind and kubectl through
+ * a CommandRunner (executed, or recorded as the --dry-run plan: the same code
+ * either way), and watched through the Kubernetes API. Only `cluster` knows
+ * what kind is: the rest needs nothing but a kubectl context.
+ */
+export class KindRuntime implements Runtime {
+  readonly name = 'kind';
+  private sink: RuntimeSink | undefined;
+  private observer: PodObserver | undefined;
+  private readonly streams: StreamHandle[] = [];
+  /** Set once the run has touched the namespace; teardown leaves alone what it never made. */
+  private namespaceTouched = false;
+  private tornDown: Promise<void> | undefined;
+  private readonly kustomizationDir: string;
+
+  constructor(private readonly parts: KindRuntimeParts) {
+    this.kustomizationDir = generatedKustomizationDir(parts.scenario.id);
+  }
+
+  get images(): readonly AppImage[] {
+    return this.parts.images;
+  }
+
+  async deploy(sink: RuntimeSink): Promise<void> {
+    this.sink = sink;
+    const { runner, cluster, images, scenario } = this.parts;
+    const { namespace } = scenario;
+    await cluster.ensure(runner);
+    runner.note(
+      'the images, tagged with a hash of what goes into each: built unless that tag exists',
+    );
+    await buildImages(runner, images);
+    await cluster.loadImages(runner, images);
+    runner.note("the scenario's kustomization with this run's image tags");
+    await runner.writeFile(
+      posix.join(this.kustomizationDir, 'kustomization.yaml'),
+      generatedKustomization(this.kustomizationDir, this.parts.scenarioDir, images),
+    );
+    runner.note(`a fresh namespace: what an earlier --keep run left in ${namespace} goes first`);
+    this.namespaceTouched = true;
+    await runner.run(this.deleteNamespace());
+    this.observer = this.parts.observer();
+    await this.observer.start((event) => sink.event(event));
+    runner.note('the server objects (everything but the clients), then their rollout');
+    await runner.run(
+      this.kubectl('apply', '-k', this.kustomizationDir, '-l', `${COMPONENT_LABEL}!=client`),
+    );
+    await runner.run(this.rolloutStatus());
+    runner.note("the clients, one Job each; then each client's window lines, as they come");
+    await runner.run(
+      this.kubectl('apply', '-k', this.kustomizationDir, '-l', `${COMPONENT_LABEL}=client`),
+    );
+    await runner.run(
+      this.kubectl(
+        'wait',
+        'job',
+        '-l',
+        `${COMPONENT_LABEL}=client`,
+        '--for=jsonpath={.status.ready}=1',
+        `--timeout=${KUBECTL_TIMEOUT}`,
+      ),
+    );
+    const serving = new Set<string>();
+    const counting: RuntimeSink = {
+      window: (line) => {
+        if (line.ok > 0) serving.add(line.client);
+        sink.window(line);
+      },
+      event: (event) => sink.event(event),
+    };
+    for (const client of scenario.clients) {
+      const argv = this.kubectl('logs', '-f', `job/client-${client.name}`);
+      this.streams.push(followClientLog(runner, argv, client.name, counting));
+    }
+    // As on the local runtime: the first phase starts once every client has
+    // had an answer, so what a client did while still resolving lands before it.
+    await runner.waitUntil(
+      'every client has made a successful call',
+      () => serving.size === scenario.clients.length,
+      FIRST_CALLS_TIMEOUT_MS,
+    );
+  }
+
+  async scale(replicas: number): Promise<void> {
+    const { runner, scenario } = this.parts;
+    await runner.run(
+      this.kubectl('scale', `deployment/${scenario.server.name}`, `--replicas=${replicas}`),
+    );
+    await runner.run(this.rolloutStatus());
+  }
+
+  /** Returns when the rollout is done; the engine decides whether to wait (`wait: false`). */
+  async rolloutRestart(): Promise<void> {
+    const { runner, scenario } = this.parts;
+    await runner.run(this.kubectl('rollout', 'restart', `deployment/${scenario.server.name}`));
+    await runner.run(this.rolloutStatus());
+  }
+
+  /**
+   * Deletes the pod and waits until it is gone (kubectl's default) and its
+   * replacement is Ready, as the local runtime does.
+   */
+  async killPod(pod: string, graceMs: number | undefined): Promise<string> {
+    const { runner } = this.parts;
+    const name = this.podObserver().resolve(pod);
+    const grace =
+      graceMs === undefined
+        ? []
+        : graceMs === 0
+          ? ['--grace-period=0', '--force']
+          : // kubectl takes whole seconds, and 0 means something else.
+            [`--grace-period=${Math.max(1, Math.ceil(graceMs / 1000))}`];
+    await runner.run(this.kubectl('delete', 'pod', name, ...grace));
+    await runner.run(this.rolloutStatus());
+    return name;
+  }
+
+  pods(): PodRecord[] {
+    return this.observer?.pods() ?? [];
+  }
+
+  /** A command of a real run, as a note in the narration and the report. */
+  commandRan(line: string): void {
+    this.sink?.event({ at: Date.now(), kind: 'note', detail: `$ ${line}` });
+  }
+
+  describe(): string[] {
+    const { scenario, cluster, images } = this.parts;
+    const { service, namespace } = scenario;
+    const fqdn = `${service.name}.${namespace}.svc.cluster.local`;
+    const how =
+      service.kind === 'headless'
+        ? 'CoreDNS answers one A record per Ready pod'
+        : `kube-proxy picks a Ready pod per connection${service.kind === 'nodeport' ? '; also on node ports 30051 and 30080 (127.0.0.1 on this machine)' : ''}`;
+    return [
+      `kind runtime: ${cluster.describe()}, namespace ${namespace}`,
+      `${service.kind} Service ${fqdn}: ${how}`,
+      `images: ${images.map((image) => image.ref).join(', ')}`,
+      ...scenario.clients.map(
+        (client) =>
+          `client ${client.name}: Job client-${client.name}, ${client.kind} ${client.target}`,
+      ),
+      `look around: kubectl --context ${cluster.context} -n ${namespace} get pods,endpointslices -o wide`,
+    ];
+  }
+
+  teardown(): Promise<void> {
+    this.tornDown ??= (async () => {
+      const { runner, keep, scenario } = this.parts;
+      runner.note('the log streams and the pod watch first: no kubectl is left following a pod');
+      await Promise.all(this.streams.map((stream) => stream.stop()));
+      await this.observer?.stop();
+      // Whatever else still runs (a rollout status when Ctrl-C came) stops too.
+      await runner.stopAll();
+      if (keep) {
+        runner.note(
+          `--keep: namespace ${scenario.namespace} stays, clients included; pnpm lab down removes the cluster`,
+        );
+        return;
+      }
+      if (this.namespaceTouched) await runner.run(this.deleteNamespace());
+    })();
+    return this.tornDown;
+  }
+
+  private podObserver(): PodObserver {
+    if (!this.observer) throw new Error('the kind runtime has not deployed yet');
+    return this.observer;
+  }
+
+  private deleteNamespace(): string[] {
+    const { cluster, scenario } = this.parts;
+    return [
+      'kubectl',
+      '--context',
+      cluster.context,
+      'delete',
+      'namespace',
+      scenario.namespace,
+      '--ignore-not-found',
+      '--wait',
+      `--timeout=${KUBECTL_TIMEOUT}`,
+    ];
+  }
+
+  private rolloutStatus(): string[] {
+    return this.kubectl(
+      'rollout',
+      'status',
+      `deployment/${this.parts.scenario.server.name}`,
+      `--timeout=${KUBECTL_TIMEOUT}`,
+    );
+  }
+
+  /** kubectl with the cluster's own context and the scenario's namespace, always. */
+  private kubectl(...args: string[]): string[] {
+    const { cluster, scenario } = this.parts;
+    return ['kubectl', '--context', cluster.context, '-n', scenario.namespace, ...args];
+  }
+}
+
+/** A path from the repository root with forward slashes, as the plan and kustomize want it. */
+export function fromRoot(root: string, path: string): string {
+  return relative(root, path).split(sep).join('/');
+}
+
+/** The cluster of k8s/kind/cluster.yaml. */
+export function kindClusterOf(root: string, configPath: string): KindCluster {
+  const config = readKindCluster(configPath);
+  return new KindCluster({ name: config.name, config: fromRoot(root, config.path) });
+}
+
+/** The server pods' selector: what k8s/base's Deployment labels its pods with. */
+export function serverPodSelector(scenario: Scenario): string {
+  return `app.kubernetes.io/name=${scenario.server.name}`;
+}
+
+export interface KindRuntimeOptions {
+  /** The repository root: commands run there. */
+  root: string;
+  /** k8s/kind/cluster.yaml. */
+  clusterConfig: string;
+  keep: boolean;
+}
+
+/** The user's kubeconfig (KUBECONFIG or ~/.kube/config), on the named context only. */
+function kubeConfigFor(context: string): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromDefault();
+  if (!config.getContextObject(context)) {
+    throw new Error(
+      `no kubeconfig context ${context}: kind writes it when it creates the cluster; is KUBECONFIG pointing elsewhere?`,
+    );
+  }
+  config.setCurrentContext(context);
+  return config;
+}
+
+/** A kind runtime that runs for real. */
+export function createKindRuntime(
+  loaded: LoadedScenario,
+  options: KindRuntimeOptions,
+): KindRuntime {
+  const { scenario } = loaded;
+  const cluster = kindClusterOf(options.root, options.clusterConfig);
+  let runtime: KindRuntime | undefined;
+  const runner = new ZxRunner({
+    cwd: options.root,
+    // Each command shows in the narration and the report, as it runs.
+    onCommand: (line) => runtime?.commandRan(line),
+  });
+  runtime = new KindRuntime({
+    scenario,
+    scenarioDir: fromRoot(options.root, loaded.dir),
+    cluster,
+    runner,
+    observer: () =>
+      new KubePodWatch(kubeConfigFor(cluster.context), {
+        namespace: scenario.namespace,
+        labelSelector: serverPodSelector(scenario),
+      }),
+    images: appsFor(scenario).map((app) => appImage(options.root, app)),
+    keep: options.keep,
+  });
+  return runtime;
+}
