@@ -254,7 +254,7 @@ describe('--runtime kind', () => {
     const printed = done.stdout.slice(0, done.stdout.lastIndexOf('lab l4-lb'));
     expect(planFromDeploy(printed)).toBe(planFromDeploy(reviewed));
     expect(done.stdout).toMatch(
-      /^lab l4-lb --runtime kind --dry-run: 22 commands planned, none run$/m,
+      /^lab l4-lb --runtime kind --dry-run: 25 commands planned, none run$/m,
     );
     expect(stamp()).toBe(before);
   });

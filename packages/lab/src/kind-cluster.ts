@@ -14,6 +14,11 @@ export interface ClusterTarget {
   ensure(runner: CommandRunner): Promise<void>;
   /** Makes the built images runnable on every node. */
   loadImages(runner: CommandRunner, images: readonly AppImage[]): Promise<void>;
+  /**
+   * Gives cluster DNS names the scenario's TTL, where the lab owns the
+   * cluster's DNS; a cluster it does not own keeps its own settings.
+   */
+  setDnsTtl(runner: CommandRunner, ttlSeconds: number): Promise<void>;
   describe(): string;
 }
 
@@ -70,6 +75,31 @@ export class KindCluster implements ClusterTarget {
     }
   }
 
+  /**
+   * kind's CoreDNS runs kubeadm's Corefile: `ttl 30` on cluster names and
+   * `cache 30` in front of them, so a client may see an answer up to 30 s
+   * old. The local runtime's DNS uses the scenario's `dns.ttl`; this gives
+   * kind's CoreDNS the same, in its answers and in its cache.
+   */
+  async setDnsTtl(runner: CommandRunner, ttlSeconds: number): Promise<void> {
+    const coredns = ['kubectl', '--context', this.context, '-n', 'kube-system'];
+    runner.note(
+      `CoreDNS: cluster names answered and cached for ${ttlSeconds} s, the scenario's dns.ttl (kubeadm's default: 30 s)`,
+    );
+    await runner.run([
+      ...coredns,
+      'patch',
+      'configmap',
+      'coredns',
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ data: { Corefile: kubeadmCorefile(ttlSeconds) } }),
+    ]);
+    await runner.run([...coredns, 'rollout', 'restart', 'deployment/coredns']);
+    await runner.run([...coredns, 'rollout', 'status', 'deployment/coredns', '--timeout=180s']);
+  }
+
   /** `pnpm lab down`: deletes the cluster if it is there. Resolves with whether it was. */
   async down(runner: CommandRunner): Promise<boolean> {
     let deleted = false;
@@ -83,4 +113,29 @@ export class KindCluster implements ClusterTarget {
   describe(): string {
     return `kind cluster ${this.options.name} (kubectl context ${this.context}, from ${this.options.config})`;
   }
+}
+
+/** kubeadm's default Corefile, with the TTL and the cache length set to `ttlSeconds`. */
+export function kubeadmCorefile(ttlSeconds: number): string {
+  return `.:53 {
+    errors
+    health {
+       lameduck 5s
+    }
+    ready
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+       pods insecure
+       fallthrough in-addr.arpa ip6.arpa
+       ttl ${ttlSeconds}
+    }
+    prometheus :9153
+    forward . /etc/resolv.conf {
+       max_concurrent 1000
+    }
+    cache ${ttlSeconds}
+    loop
+    reload
+    loadbalance
+}
+`;
 }

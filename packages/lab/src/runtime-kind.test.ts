@@ -148,7 +148,7 @@ describe('KindRuntime', () => {
   });
 
   it('after a failure mid-deploy, stops the streams and deletes the namespace, then fails', async () => {
-    const runner = new ScriptedRunner(/rollout status/);
+    const runner = new ScriptedRunner(/rollout status deployment\/addr-server/);
     const { runtime } = runtimeWith(runner);
     const run = runScenario(parseScenario(SCENARIO, 'tiny.yaml'), runtime, {
       speed: 1,

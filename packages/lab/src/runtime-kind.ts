@@ -62,6 +62,7 @@ export class KindRuntime implements Runtime {
     const { runner, cluster, images, scenario } = this.parts;
     const { namespace } = scenario;
     await cluster.ensure(runner);
+    await cluster.setDnsTtl(runner, Math.max(1, Math.round(scenario.dns.ttl / 1000)));
     runner.note(
       'the images, tagged with a hash of what goes into each: built unless that tag exists',
     );
