@@ -2,7 +2,14 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as AddrGrpcType } from './generated/addr.js';
 import type { ProtoGrpcType as HelloGrpcType } from './generated/helloworld.js';
-import { addrProtoFile, healthProtoPath, helloworldProtoFile, protosDir } from './proto-paths.js';
+import type { ProtoGrpcType as GrpclbGrpcType } from './generated/load_balancer.js';
+import {
+  addrProtoFile,
+  grpclbProtoFile,
+  healthProtoPath,
+  helloworldProtoFile,
+  protosDir,
+} from './proto-paths.js';
 
 /**
  * The options match the ones given to proto-loader-gen-types, so the generated
@@ -36,4 +43,20 @@ export function loadAddrProto(): AddrGrpcType {
 
 export function loadHelloworldProto(): HelloGrpcType {
   return grpc.loadPackageDefinition(loadLabPackageDefinition()) as unknown as HelloGrpcType;
+}
+
+let cachedGrpclb: protoLoader.PackageDefinition | undefined;
+
+/**
+ * grpc.lb.v1 with health, apart from the lab's services: a balancer serves
+ * it, and a client policy loads it without the addr protos. Same options as
+ * the others: counters as JS numbers, `ip_address` as a Buffer.
+ */
+export function loadGrpclbPackageDefinition(): protoLoader.PackageDefinition {
+  cachedGrpclb ??= protoLoader.loadSync([grpclbProtoFile, healthProtoPath], { ...loaderOptions });
+  return cachedGrpclb;
+}
+
+export function loadGrpclbProto(): GrpclbGrpcType {
+  return grpc.loadPackageDefinition(loadGrpclbPackageDefinition()) as unknown as GrpclbGrpcType;
 }

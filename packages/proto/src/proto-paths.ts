@@ -13,3 +13,5 @@ export const healthProtoPath: string = (require('grpc-health-check') as { protoP
 
 export const addrProtoFile = 'lab/addr/v1/addr.proto';
 export const helloworldProtoFile = 'helloworld/helloworld.proto';
+/** grpc.lb.v1, the grpclb protocol (see the file's header for where it comes from). */
+export const grpclbProtoFile = 'grpc/lb/v1/load_balancer.proto';
