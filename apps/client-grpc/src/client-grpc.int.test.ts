@@ -116,6 +116,11 @@ describe('client-grpc command line', () => {
     ['a bad port', ['--target', 'dns:///addr-server:99999']],
     ['a negative rps', ['--target', 'ipv4:127.0.1.1:50051', '--rps', '-1']],
     ['an unknown policy', ['--target', 'ipv4:127.0.1.1:50051', '--lb', 'random']],
+    ['grpclb without its balancer', ['--target', 'ipv4:127.0.1.1:50051', '--lb', 'grpclb']],
+    [
+      'a grpclb flag without --lb grpclb',
+      ['--target', 'ipv4:127.0.1.1:50051', '--grpclb-service', 'addr-server.grpc-lb:grpc'],
+    ],
   ])('exits 2 with one line on stderr for %s', async (_what, args) => {
     const done = await client(args).finished;
     expect(done.code).toBe(2);

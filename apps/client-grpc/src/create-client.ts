@@ -7,7 +7,8 @@ import { openPoolChannel } from './pool-channel.js';
 import { describePoolEvent, startPoolRefresh } from './pool-refresh.js';
 import { createPoolResolver, DEFAULT_RESOLVE_INTERVAL_MS, poolTargetOf } from './pool-resolver.js';
 import { setupResolvers } from './resolvers.js';
-import { type LbPolicy, serviceConfigFor } from './service-config.js';
+import { setup as setupGrpclb } from '@lab/lb-policy-grpclb';
+import { type GrpclbOptions, type LbPolicy, serviceConfigFor } from './service-config.js';
 import { parseTarget } from './target.js';
 
 /**
@@ -26,6 +27,8 @@ export interface GrpcClientOptions {
   call: 'unary' | 'stream';
   /** Channel mode only: each pool channel is pick_first over its one address. */
   lb: LbPolicy;
+  /** With `lb: 'grpclb'`: where the balancer is and what to ask it for. */
+  grpclb?: GrpclbOptions | undefined;
   /** Default `channel`. */
   mode?: ClientMode | undefined;
   /** Pool mode: time between two resolutions; default 5 s, as the exporter's. */
@@ -64,12 +67,13 @@ interface CallSource {
 
 export function createGrpcClient(options: GrpcClientOptions): GrpcClient {
   setupResolvers();
+  setupGrpclb();
   const mode = options.mode ?? 'channel';
   // Checked here too, so that a caller other than main.ts gets the same errors.
   const poolTarget = mode === 'pool' ? poolTargetOf(parseTarget(options.target)) : undefined;
   const channelOptions: grpc.ChannelOptions = {
     ...options.channelOptions,
-    'grpc.service_config': serviceConfigFor(options.lb),
+    'grpc.service_config': serviceConfigFor(options.lb, options.grpclb),
   };
   if (options.dnsMinResolutionMs !== undefined) {
     channelOptions['grpc.dns_min_time_between_resolutions_ms'] = options.dnsMinResolutionMs;

@@ -23,7 +23,10 @@ import { namesDnsServer, parseTarget } from './target.js';
 interface Flags extends LoadFlags {
   target: string;
   call: 'unary' | 'stream';
-  lb: 'pick_first' | 'round_robin';
+  lb: 'pick_first' | 'round_robin' | 'grpclb';
+  grpclbBalancer?: string;
+  grpclbService?: string;
+  grpclbFallbackTimeout?: number;
   mode: 'channel' | 'pool';
   resolveInterval: number;
   dnsMinResolutionMs?: number;
@@ -49,9 +52,26 @@ const command = new Command('client-grpc')
       .default('unary'),
   )
   .addOption(
-    new Option('--lb <policy>', 'load-balancing policy, set through grpc.service_config')
-      .argParser(oneOf('pick_first', 'round_robin'))
+    new Option(
+      '--lb <policy>',
+      'load-balancing policy, set through grpc.service_config; grpclb asks a lookaside balancer (--grpclb-*)',
+    )
+      .argParser(oneOf('pick_first', 'round_robin', 'grpclb'))
       .default('pick_first'),
+  )
+  .option(
+    '--grpclb-balancer <address>',
+    'with --lb grpclb: the balancer, as ip:port or a grpc-js target (dns:///grpclb.grpc-lb:9000)',
+  )
+  .option(
+    '--grpclb-service <name>',
+    'with --lb grpclb: the name sent to the balancer, e.g. addr-server.grpc-lb:grpc',
+  )
+  .addOption(
+    new Option(
+      '--grpclb-fallback-timeout <d>',
+      "with --lb grpclb: use --target's own addresses if no server list came within this long",
+    ).argParser(positiveDuration),
   )
   .addOption(
     new Option(
@@ -115,6 +135,16 @@ Notes:
     } else if (given('resolveInterval')) {
       throw new UsageError('--resolve-interval is for --mode pool');
     }
+    const grpclbFlags = ['grpclbBalancer', 'grpclbService', 'grpclbFallbackTimeout'] as const;
+    if (flags.lb === 'grpclb') {
+      if (!flags.grpclbBalancer || !flags.grpclbService) {
+        throw new UsageError('--lb grpclb needs --grpclb-balancer and --grpclb-service');
+      }
+    } else if (grpclbFlags.some(given)) {
+      throw new UsageError(
+        '--grpclb-balancer, --grpclb-service and --grpclb-fallback-timeout go with --lb grpclb',
+      );
+    }
     // Pool channels have ipv4: targets: grpc-js resolves nothing there.
     if (flags.mode === 'channel' && namesDnsServer(target) && !alternativeResolverEnabled()) {
       enableAlternativeResolver();
@@ -128,6 +158,14 @@ Notes:
       name: flags.name,
       call: flags.call,
       lb: flags.lb,
+      grpclb:
+        flags.lb === 'grpclb'
+          ? {
+              balancer: flags.grpclbBalancer ?? '',
+              serviceName: flags.grpclbService ?? '',
+              fallbackTimeoutMs: flags.grpclbFallbackTimeout,
+            }
+          : undefined,
       mode: flags.mode,
       resolveIntervalMs: flags.resolveInterval,
       rps: flags.rps,
