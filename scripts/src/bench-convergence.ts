@@ -5,7 +5,8 @@
  * cluster with the server, Service and client its scenario file describes:
  *   - convergence: time from a new pod turning Ready to the window holding its
  *     first served call, over N scale-ups from 2 to 3 pods;
- *   - failed calls during a 5 → 1 scale-down, and during a rolling restart of 3.
+ *   - failed calls during a 5 → 1 scale-down, during a rolling restart of 3,
+ *     and, for a mode with a lookaside balancer, while it is stopped and started.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
@@ -18,6 +19,7 @@ import { repoRoot, stopChildrenOnSignal, table, workFromRepoRoot } from './scrip
 const MODES = {
   'api-resolver': { scenario: 'api-resolver', client: 'api' },
   're-resolve-pool': { scenario: 're-resolve-pool', client: 'pool' },
+  grpclb: { scenario: 'grpclb', client: 'grpclb' },
   'headless-dns-max-age': { scenario: 'headless-dns-max-age', client: 'round-robin-fast' },
 } as const;
 type Mode = keyof typeof MODES;
@@ -26,6 +28,8 @@ type Mode = keyof typeof MODES;
 const API_RESOLVER_P95_GOAL_MS = 250;
 /** How long disruption is still counted after a scale-down or restart has returned. */
 const DRAIN_TAIL_MS = 3000;
+/** How long the lookaside balancer stays stopped. */
+const BALANCER_DOWN_MS = 3000;
 
 interface Flags {
   scaleUps: number;
@@ -44,6 +48,8 @@ interface Result {
   maxMs: number;
   failedScaleDown: number;
   failedRestart: number;
+  /** Calls failed while the lookaside balancer was stopped and started again; null without one. */
+  failedBalancerRestart: number | null;
 }
 
 function parseModes(value: string): Mode[] {
@@ -155,7 +161,25 @@ async function benchMode(mode: Mode, flags: Flags, log: (line: string) => void):
     await bench.reachAll(Date.now());
     const failedRestart = await bench.failedDuring(() => bench.runtime.rolloutRestart());
     log(`${mode}: rolling restart of 3: ${failedRestart} failed calls`);
-    return { mode, samples: flags.scaleUps, ...convergence, failedScaleDown, failedRestart };
+    let failedBalancerRestart: number | null = null;
+    if (bench.runtime.hasBalancer) {
+      failedBalancerRestart = await bench.failedDuring(async () => {
+        await bench.runtime.balancer('stop');
+        await sleep(BALANCER_DOWN_MS);
+        await bench.runtime.balancer('start');
+      });
+      log(
+        `${mode}: balancer down ${BALANCER_DOWN_MS} ms, then back: ${failedBalancerRestart} failed calls`,
+      );
+    }
+    return {
+      mode,
+      samples: flags.scaleUps,
+      ...convergence,
+      failedScaleDown,
+      failedRestart,
+      failedBalancerRestart,
+    };
   } finally {
     await bench.runtime.teardown();
   }
@@ -165,7 +189,8 @@ const program = new Command('bench-convergence')
   .description(
     'Measures, per discovery mode on the local runtime, the time from a new pod turning Ready to\n' +
       'its first served call (over repeated scale-ups), and the calls failed during a 5 → 1\n' +
-      'scale-down and a rolling restart. Each mode uses the setup of its scenario file.',
+      'scale-down, a rolling restart and (grpclb) a balancer restart. Each mode uses the setup of\n' +
+      'its scenario file.',
   )
   .option('--scale-ups <n>', 'scale-ups per mode', intIn(1, 1000), 20)
   .option(
@@ -210,6 +235,7 @@ const program = new Command('bench-convergence')
         'max',
         'failed, 5 → 1',
         'failed, restart',
+        'failed, balancer restart',
       ]);
       for (const r of results) {
         out.push([
@@ -220,6 +246,7 @@ const program = new Command('bench-convergence')
           `${r.maxMs} ms`,
           r.failedScaleDown,
           r.failedRestart,
+          r.failedBalancerRestart ?? '-',
         ]);
       }
       console.log(out.toString());

@@ -83,6 +83,7 @@ describe('pnpm lab <scenario> at default speed', () => {
     ['headless-dns-max-age', 13],
     ['api-resolver', 23],
     ['re-resolve-pool', 19],
+    ['grpclb', 18],
   ])(
     '%s passes every check within 45 s',
     async (id, checks) => {

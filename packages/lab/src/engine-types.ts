@@ -15,6 +15,7 @@ export interface PodRecord {
 
 export type LabEventKind =
   | 'say'
+  | 'balancer'
   | 'deploy'
   | 'scale'
   | 'rollout-restart'

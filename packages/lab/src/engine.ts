@@ -46,6 +46,8 @@ function describeStep(step: Step, speed: number): string {
   switch (step.action) {
     case 'say':
       return step.text;
+    case 'balancer':
+      return step.to === 'stop' ? 'stop the balancer' : 'start the balancer again';
     case 'deploy':
       return 'deploy the server, its Service and the clients';
     case 'scale':
@@ -165,6 +167,10 @@ export async function runScenario(
           break;
         case 'scale':
           await runtime.scale(step.replicas);
+          break;
+        case 'balancer':
+          if (!runtime.balancer) throw new Error(`the ${runtime.name} runtime runs no balancer`);
+          await runtime.balancer(step.to);
           break;
         case 'rollout-restart': {
           const restart = runtime.rolloutRestart().then(() => {

@@ -17,6 +17,9 @@ import { type ClusterNames, mapTarget } from './target-mapping.js';
 const CLIENT_WINDOW_MS = 500;
 const MIN_CLIENT_WINDOW_MS = 100;
 const CLIENT_START_TIMEOUT_MS = 15_000;
+/** grpclb-server's default gRPC port, the one its Service names `grpclb` on kind. */
+const BALANCER_PORT = 9000;
+const BALANCER_HTTP_PORT = 9090;
 
 /**
  * The embedded runtime: a LocalCluster of real processes on loopback
@@ -29,6 +32,9 @@ export class LocalRuntime implements Runtime {
   private tornDown: Promise<void> | undefined;
   private sink: RuntimeSink | undefined;
   private scaler: KubeScaler | undefined;
+  /** The lookaside balancer, when the scenario has one: its address, and its process while up. */
+  private balancerIp: string | undefined;
+  private balancerProcess: Running | undefined;
   /** Holds this run's kubeconfig, for the clients (KUBECONFIG) and nothing else. */
   private readonly workDir: string;
   readonly kubeconfigPath: string;
@@ -67,6 +73,10 @@ export class LocalRuntime implements Runtime {
       kind: service.kind,
       deployment: server.name,
     });
+    if (this.scenario.balancer) {
+      this.balancerIp = this.cluster.allocateServiceIp();
+      await this.balancer('start');
+    }
     const serving = new Set<string>();
     const lastErrors = new Map<string, string>();
     const counting: RuntimeSink = {
@@ -94,6 +104,45 @@ export class LocalRuntime implements Runtime {
         .map((client) => `${client.name} (errors: ${lastErrors.get(client.name) ?? 'none yet'})`);
       throw new Error(`${(error as Error).message}; no successful call from ${silent.join(', ')}`);
     }
+  }
+
+  /**
+   * The balancer is a process on its own Service address that watches the
+   * cluster's API, as its Deployment would on kind. Stopping it is SIGTERM
+   * (it ends its streams and exits); starting it again uses the same address.
+   */
+  get hasBalancer(): boolean {
+    return this.scenario.balancer !== undefined;
+  }
+
+  async balancer(to: 'stop' | 'start'): Promise<void> {
+    const { balancer, namespace } = this.scenario;
+    if (!balancer || !this.balancerIp) throw new Error('this scenario runs no balancer');
+    if (to === 'stop') {
+      const running = this.balancerProcess;
+      this.balancerProcess = undefined;
+      await running?.stop(5000);
+      this.sink?.event({ at: Date.now(), kind: 'note', detail: 'balancer stopped' });
+      return;
+    }
+    if (this.balancerProcess) return;
+    const running = startNode(
+      appMain.grpclbServer,
+      [
+        ...['--bind', this.balancerIp, '--port', `${BALANCER_PORT}`],
+        ...['--http-port', `${BALANCER_HTTP_PORT}`, '--namespace', namespace],
+        ...['--kubeconfig', this.kubeconfigPath],
+        ...balancer.args,
+      ],
+      { timeoutMs: Number.POSITIVE_INFINITY },
+    );
+    this.balancerProcess = running;
+    await running.waitForStdout('listening', 15_000);
+    this.sink?.event({
+      at: Date.now(),
+      kind: 'note',
+      detail: `balancer listening on ${this.balancerIp}:${BALANCER_PORT}`,
+    });
   }
 
   /** Through the Kubernetes API, as on a real cluster; then waits as `kubectl rollout status`. */
@@ -141,12 +190,18 @@ export class LocalRuntime implements Runtime {
       ...this.scenario.clients.map(
         (c) => `client ${c.name}: ${c.kind} ${c.target} → ${mapTarget(c, names)}`,
       ),
+      ...(this.balancerIp
+        ? [
+            `grpclb balancer: grpclb-server on ${this.balancerIp}:${BALANCER_PORT}, watching EndpointSlices through the API (metrics on :${BALANCER_HTTP_PORT})`,
+          ]
+        : []),
     ];
   }
 
   teardown(): Promise<void> {
     this.tornDown ??= (async () => {
       await Promise.all(this.clients.map((client) => client.stop(3000)));
+      await this.balancerProcess?.stop(3000);
       await this.cluster.stop();
       rmSync(this.workDir, { recursive: true, force: true });
     })();
@@ -196,6 +251,15 @@ export class LocalRuntime implements Runtime {
         ? [
             ...common,
             ...(client.lb ? ['--lb', client.lb] : []),
+            ...(client.lb === 'grpclb'
+              ? [
+                  ...['--grpclb-balancer', `${this.balancerIp}:${BALANCER_PORT}`],
+                  ...[
+                    '--grpclb-service',
+                    `${this.scenario.service.name}.${this.scenario.namespace}:grpc`,
+                  ],
+                ]
+              : []),
             ...(client.dnsMinResolution === undefined
               ? []
               : [

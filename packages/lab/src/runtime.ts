@@ -18,6 +18,8 @@ export interface Runtime {
   /** `pod` is `oldest`, `newest` or a pod name; resolves with the name deleted. */
   killPod(pod: string, graceMs: number | undefined): Promise<string>;
   pods(): PodRecord[];
+  /** Stops (SIGTERM) or starts again the scenario's lookaside balancer; resolves once done. */
+  balancer?(to: 'stop' | 'start'): Promise<void>;
   /** A kubeconfig for the cluster's API, where the runtime has one a person can use. */
   kubeconfig?(): string;
   /** Lines that tell a person what the runtime maps the scenario onto. */

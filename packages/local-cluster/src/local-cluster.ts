@@ -186,6 +186,14 @@ export class LocalCluster {
     await this.deployment(deployment).settled;
   }
 
+  /**
+   * A fresh address in the cluster's Service range, for a program the
+   * runtime runs beside the pods (a lookaside balancer, say).
+   */
+  allocateServiceIp(): string {
+    return this.serviceIps.allocate();
+  }
+
   /** `address:port` of the cluster DNS server. */
   get dnsServer(): string {
     if (!this.dnsEndpoint) throw new Error('the cluster is not started');
