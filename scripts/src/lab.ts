@@ -15,7 +15,7 @@ import {
   checkTools,
   createKindRuntime,
   KIND_DOWN_TOOLS,
-  KIND_TOOLS,
+  kindToolsFor,
   kindClusterOf,
   type LoadedScenario,
   LocalRuntime,
@@ -97,7 +97,10 @@ function refuseKindSpeed(flags: Flags): void {
 async function createRuntime(loaded: LoadedScenario, flags: Flags): Promise<Runtime> {
   checkRuntime(loaded, flags);
   if (flags.runtime === 'kind') {
-    const missing = missingToolsMessage(await checkTools(KIND_TOOLS), 'the kind runtime');
+    const missing = missingToolsMessage(
+      await checkTools(kindToolsFor(loaded.scenario.tools)),
+      'the kind runtime',
+    );
     if (missing) throw new UsageError(missing);
     return createKindRuntime(loaded, {
       root: repoRoot,
@@ -116,7 +119,7 @@ async function printPlan(id: string, flags: Flags): Promise<number> {
     root: repoRoot,
     clusterConfig: KIND_CLUSTER_CONFIG,
     keep: flags.keep === true,
-    tools: await checkTools(KIND_TOOLS),
+    tools: await checkTools(kindToolsFor(loaded.scenario.tools)),
   });
   process.stdout.write(plan.text);
   const commands = new Set(['run', 'stream', 'branch']);

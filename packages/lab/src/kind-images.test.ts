@@ -165,4 +165,41 @@ describe('appsFor', () => {
       'client-grpc',
     ]);
   });
+
+  it('adds the lookaside balancer when the scenario runs one', () => {
+    const scenarios = join(repoRoot, 'k8s', 'scenarios');
+    expect(appsFor(loadScenario(scenarios, 'grpclb', repoRoot).scenario)).toEqual([
+      'addr-server',
+      'client-grpc',
+      'grpclb-server',
+    ]);
+  });
+
+  it("hashes the balancer's image by the same rules: its folder, its production workspace dependencies, its Dockerfile", () => {
+    const files = imageSourceFiles(repoRoot, 'grpclb-server');
+    expect(files).toContain('apps/grpclb-server/Dockerfile');
+    expect(files).toContain('pnpm-lock.yaml');
+    for (const dir of [
+      'apps/grpclb-server/src/',
+      'packages/proto/',
+      'packages/resolver-kubernetes/src/',
+    ]) {
+      expect(
+        files.some((file) => file.startsWith(dir)),
+        dir,
+      ).toBe(true);
+    }
+    // devDependencies of grpclb-server (for its tests): not in the image.
+    for (const dir of ['apps/addr-server/', 'packages/local-cluster/']) {
+      expect(
+        files.some((file) => file.startsWith(dir)),
+        dir,
+      ).toBe(false);
+    }
+    expect(appImage(repoRoot, 'grpclb-server')).toMatchObject({
+      repository: 'grpc-lb-lab/grpclb-server',
+      ref: expect.stringMatching(/^grpc-lb-lab\/grpclb-server:[0-9a-f]{12}$/),
+      dockerfile: 'apps/grpclb-server/Dockerfile',
+    });
+  });
 });

@@ -8,7 +8,7 @@ import type { CommandRunner } from './command-plan.js';
 import type { Scenario } from './scenario-schema.js';
 
 /** The programs a kind run builds, as apps/<app>/ names them. */
-export type AppName = 'addr-server' | 'client-grpc' | 'client-http';
+export type AppName = 'addr-server' | 'client-grpc' | 'client-http' | 'grpclb-server';
 
 export interface AppImage {
   app: AppName;
@@ -26,13 +26,17 @@ export const IMAGE_REPOSITORY_PREFIX = 'grpc-lb-lab/';
 /** Hex digits of the content hash in a tag: enough to tell builds apart, short to read. */
 const TAG_LENGTH = 12;
 
-/** The server, and one client image per kind of client the scenario has. */
+/**
+ * The server, one client image per kind of client the scenario has, and the
+ * lookaside balancer when the scenario runs one (k8s/components/grpclb-balancer).
+ */
 export function appsFor(scenario: Scenario): AppName[] {
   const kinds = new Set(scenario.clients.map((client) => client.kind));
   return [
     'addr-server',
     ...(kinds.has('grpc') ? (['client-grpc'] as const) : []),
     ...(kinds.has('http') ? (['client-http'] as const) : []),
+    ...(scenario.balancer?.kind === 'grpclb' ? (['grpclb-server'] as const) : []),
   ];
 }
 

@@ -5,6 +5,7 @@ import {
   checkTools,
   isToolName,
   KIND_TOOLS,
+  kindToolsFor,
   missingToolsMessage,
 } from './kind-prereqs.js';
 
@@ -88,10 +89,33 @@ describe('checkTools', () => {
     expect(asked.filter((line) => line.startsWith('kubectl'))).toHaveLength(1);
     expect(statuses.at(-1)).toMatchObject({
       ok: false,
-      hint: 'istioctl: not found; install it (https://istio.io/latest/docs/setup/install/istioctl/)',
+      hint: "istioctl: not found; install Istio 1.28.5's: `curl -L https://istio.io/downloadIstio | ISTIO_VERSION=1.28.5 sh -`, then put istio-1.28.5/bin on PATH",
     });
     expect(isToolName('linkerd')).toBe(true);
     expect(isToolName('helm')).toBe(false);
+  });
+
+  it('insists on the pinned mesh versions: another CLI would install another mesh', async () => {
+    const answering =
+      (stdout: string): CheckCommand =>
+      async () => ({ code: 0, stdout, stderr: '' });
+    const [pinned] = await checkTools(['istioctl'], answering('client version: 1.28.5\n'));
+    expect(pinned).toMatchObject({ ok: true, checked: 'istioctl version --remote=false' });
+    const [older] = await checkTools(['istioctl'], answering('client version: 1.24.0\n'));
+    expect(older?.hint).toBe(
+      'istioctl: not version 1.28.5, the Istio the lab pins (istioctl installs its own version); `curl -L https://istio.io/downloadIstio | ISTIO_VERSION=1.28.5 sh -`',
+    );
+    const [linkerd] = await checkTools(['linkerd'], answering('edge-26.9.3\n'));
+    expect(linkerd).toMatchObject({ ok: true, checked: 'linkerd version --client --short' });
+    const [missing] = await checkTools(['linkerd'], machine({}).check);
+    expect(missing?.hint).toBe(
+      "linkerd: not found; install Linkerd edge-26.9.3's CLI: `curl --proto =https -sSfL https://run.linkerd.io/install-edge | LINKERD2_VERSION=edge-26.9.3 sh`, then put ~/.linkerd2/bin on PATH",
+    );
+  });
+
+  it("adds a scenario's tools to the kind basics, once each", () => {
+    expect(kindToolsFor([])).toEqual(['docker', 'kind', 'kubectl']);
+    expect(kindToolsFor(['linkerd', 'kubectl'])).toEqual(['docker', 'kind', 'kubectl', 'linkerd']);
   });
 
   it('counts a check that cannot even start as missing', async () => {

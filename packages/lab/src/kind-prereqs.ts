@@ -1,6 +1,7 @@
 import { $ } from 'zx';
 import type { CommandResult } from './command-plan.js';
 import { shellLine } from './command-plan.js';
+import { MESHES } from './kind-mesh.js';
 
 /**
  * One check of a tool: a read-only command that must exit 0, and what to
@@ -10,6 +11,11 @@ interface ToolCheck {
   argv: readonly string[];
   /** The one line to print when the check fails. */
   failure: string;
+  /**
+   * What the output must contain when the command succeeds (a pinned
+   * version), and the line to print when it does not.
+   */
+  output?: { includes: string; failure: string };
 }
 
 export interface Tool {
@@ -25,7 +31,7 @@ const notFound = (name: string, how: string): ToolCheck => ({
 
 /**
  * Every tool a kind run may need. The mesh CLIs are here so that a scenario
- * that installs a mesh only has to name them (`extraTools`).
+ * that installs a mesh only has to name them (`tools:` in scenario.yaml).
  */
 export const TOOLS = {
   docker: {
@@ -68,8 +74,11 @@ export const TOOLS = {
     checks: [
       {
         argv: ['istioctl', 'version', '--remote=false'],
-        failure:
-          'istioctl: not found; install it (https://istio.io/latest/docs/setup/install/istioctl/)',
+        failure: `istioctl: not found; install Istio ${MESHES.istio.version}'s: \`${MESHES.istio.install}\`, then put istio-${MESHES.istio.version}/bin on PATH`,
+        output: {
+          includes: MESHES.istio.version,
+          failure: `istioctl: not version ${MESHES.istio.version}, the Istio the lab pins (istioctl installs its own version); \`${MESHES.istio.install}\``,
+        },
       },
     ],
   },
@@ -77,9 +86,12 @@ export const TOOLS = {
     name: 'linkerd',
     checks: [
       {
-        argv: ['linkerd', 'version', '--client'],
-        failure:
-          'linkerd: not found; install it (https://linkerd.io/2/getting-started/#step-1-install-the-cli)',
+        argv: ['linkerd', 'version', '--client', '--short'],
+        failure: `linkerd: not found; install Linkerd ${MESHES.linkerd.version}'s CLI: \`${MESHES.linkerd.install}\`, then put ~/.linkerd2/bin on PATH`,
+        output: {
+          includes: MESHES.linkerd.version,
+          failure: `linkerd: not version ${MESHES.linkerd.version}, the Linkerd the lab pins (the CLI installs its own version); \`${MESHES.linkerd.install}\``,
+        },
       },
     ],
   },
@@ -89,6 +101,11 @@ export type ToolName = keyof typeof TOOLS;
 
 /** What every kind run needs; a scenario adds its own (a mesh CLI) on top. */
 export const KIND_TOOLS: readonly ToolName[] = ['docker', 'kind', 'kubectl'];
+
+/** What a kind run of a scenario needs: the basics, then the tools it names (a mesh CLI). */
+export function kindToolsFor(scenarioTools: readonly ToolName[]): ToolName[] {
+  return [...new Set([...KIND_TOOLS, ...scenarioTools])];
+}
 
 /** What `pnpm lab down` needs: kind, which needs docker's engine. */
 export const KIND_DOWN_TOOLS: readonly ToolName[] = ['docker', 'kind'];
@@ -124,10 +141,14 @@ export async function checkTools(
   const statuses: ToolStatus[] = [];
   for (const tool of [...new Set(tools)]) {
     let status: ToolStatus | undefined;
-    for (const step of TOOLS[tool].checks) {
+    for (const step of TOOLS[tool].checks as readonly ToolCheck[]) {
       const result = await check(step.argv).catch(() => ({ code: 127, stdout: '', stderr: '' }));
       if (result.code !== 0) {
         status = { tool, ok: false, checked: shellLine(step.argv), hint: step.failure };
+        break;
+      }
+      if (step.output && !result.stdout.includes(step.output.includes)) {
+        status = { tool, ok: false, checked: shellLine(step.argv), hint: step.output.failure };
         break;
       }
       status = { tool, ok: true, checked: shellLine(step.argv) };

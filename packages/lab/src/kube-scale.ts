@@ -1,9 +1,4 @@
-import {
-  AppsV1Api,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import { AppsV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 
 /**
  * Scales a Deployment through the Kubernetes API, as `kubectl scale` does:

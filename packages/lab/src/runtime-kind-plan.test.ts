@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkTools, KIND_TOOLS } from './kind-prereqs.js';
+import { MESHES } from './kind-mesh.js';
+import { checkTools, KIND_TOOLS, kindToolsFor, type ToolName } from './kind-prereqs.js';
 import { type KindPlan, planKindDown, planKindRun } from './runtime-kind-plan.js';
 import { type LoadedScenario, listScenarioIds, loadScenario } from './scenario-load.js';
 
@@ -17,8 +18,18 @@ const scenariosDir = join(repoRoot, 'k8s', 'scenarios');
 const clusterConfig = join(repoRoot, 'k8s', 'kind', 'cluster.yaml');
 const snapshotOf = (id: string) => `./__snapshots__/runtime-kind-plan/${id}.txt`;
 
-/** A machine with every tool, so the plan does not depend on the one running the test. */
-const everyTool = () => checkTools(KIND_TOOLS, async () => ({ code: 0, stdout: '', stderr: '' }));
+/**
+ * A machine with every tool (the mesh CLIs at the pinned versions), so the
+ * plan does not depend on the one running the test.
+ */
+const everyTool = (tools: readonly ToolName[] = KIND_TOOLS) =>
+  checkTools(tools, async () => ({
+    code: 0,
+    stdout: Object.values(MESHES)
+      .map((mesh) => mesh.version)
+      .join('\n'),
+    stderr: '',
+  }));
 
 function normalised(plan: KindPlan): string {
   let text = plan.text;
@@ -27,7 +38,12 @@ function normalised(plan: KindPlan): string {
 }
 
 async function plan(loaded: LoadedScenario, keep = false): Promise<KindPlan> {
-  return planKindRun(loaded, { root: repoRoot, clusterConfig, keep, tools: await everyTool() });
+  return planKindRun(loaded, {
+    root: repoRoot,
+    clusterConfig,
+    keep,
+    tools: await everyTool(kindToolsFor(loaded.scenario.tools)),
+  });
 }
 
 const kindIds = listScenarioIds(scenariosDir).filter((id) =>
@@ -38,9 +54,14 @@ describe('the kind plan of each scenario', () => {
   it('covers every scenario that runs on kind', () => {
     expect(kindIds).toEqual([
       'api-resolver',
+      'envoy-static',
+      'grpclb',
       'headless-dns',
       'headless-dns-max-age',
+      'istio',
       'l4-lb',
+      'linkerd',
+      'linkerd1-daemonset',
       're-resolve-pool',
     ]);
   });
@@ -109,6 +130,29 @@ describe('plan details', () => {
     const teardown = result.text.slice(result.text.indexOf('## teardown'));
     expect(teardown).toContain('# --keep: namespace grpc-lb stays');
     expect(teardown).not.toContain('delete namespace');
+  });
+
+  it('a mesh scenario checks its CLI and installs the mesh before anything is applied', async () => {
+    const text = (await plan(loadScenario(scenariosDir, 'istio', repoRoot))).text;
+    expect(text).toContain('# istioctl: found (istioctl version --remote=false)');
+    const install = text.indexOf(
+      'istioctl install --context kind-grpc-lb --set profile=minimal -y',
+    );
+    expect(install).toBeGreaterThan(0);
+    expect(install).toBeLessThan(text.indexOf('apply -k'));
+    const missing = await planKindRun(loadScenario(scenariosDir, 'linkerd', repoRoot), {
+      root: repoRoot,
+      clusterConfig,
+      keep: false,
+      tools: await checkTools(kindToolsFor(['linkerd']), async (argv) => ({
+        code: argv[0] === 'linkerd' ? 127 : 0,
+        stdout: '',
+        stderr: '',
+      })),
+    });
+    expect(missing.text).toContain(
+      '# MISSING here: linkerd: not found; install Linkerd edge-26.9.3',
+    );
   });
 
   it('pnpm lab down deletes the cluster only if kind lists it', async () => {

@@ -31,6 +31,8 @@ function stepTitle(step: Step, index: number): string {
       return `${n}: say`;
     case 'deploy':
       return `${n}: deploy`;
+    case 'balancer':
+      return `${n}: balancer ${step.to}`;
     case 'scale':
       return `${n}: scale to ${step.replicas}`;
     case 'rollout-restart':
@@ -109,6 +111,9 @@ export async function planKindRun(
           );
         }
         await runtime.killPod(step.pod, step.graceMs);
+        break;
+      case 'balancer':
+        await runtime.balancer(step.to);
         break;
       case 'wait':
         recorder.note('no command: time passes, unmeasured');

@@ -189,3 +189,77 @@ describe('KindRuntime', () => {
     ]);
   });
 });
+
+const BALANCER_SCENARIO = `
+id: tiny-grpclb
+title: Tiny grpclb
+claim: A balancer small enough to read in a test.
+sources: ["test"]
+runtimes: [kind]
+server: { replicas: 2 }
+service: { kind: headless }
+balancer: { kind: grpclb }
+clients:
+  - { name: lb, kind: grpc, lb: grpclb, target: "dns:///addr-server.grpc-lb.svc.cluster.local:50051" }
+steps:
+  - deploy: {}
+  - balancer: stop
+  - balancer: start
+`;
+
+describe('KindRuntime with a lookaside balancer', () => {
+  const balancerRuntime = (runner: ScriptedRunner) =>
+    new KindRuntime({
+      scenario: parseScenario(BALANCER_SCENARIO, 'tiny-grpclb.yaml'),
+      scenarioDir: 'k8s/scenarios/tiny-grpclb',
+      cluster: new KindCluster({ name: 'grpc-lb', config: 'k8s/kind/cluster.yaml' }),
+      runner,
+      observer: () => new TwoPods(),
+      images: [
+        ...images,
+        {
+          app: 'grpclb-server',
+          repository: 'grpc-lb-lab/grpclb-server',
+          tag: 'abc',
+          ref: 'grpc-lb-lab/grpclb-server:abc',
+          dockerfile: 'apps/grpclb-server/Dockerfile',
+        },
+      ],
+      keep: false,
+    });
+
+  it('waits for the balancer before the clients, then stops it (pod gone) and starts it (Ready)', async () => {
+    const runner = new ScriptedRunner();
+    const scenario = parseScenario(BALANCER_SCENARIO, 'tiny-grpclb.yaml');
+    await runScenario(scenario, balancerRuntime(runner), { speed: 1, narrator: quiet });
+    const serverApply = runner.log.findIndex((line) => line.includes("component!=client'"));
+    expect(runner.log.slice(serverApply + 1, serverApply + 4)).toEqual([
+      `${K} rollout status deployment/addr-server --timeout=180s`,
+      `${K} rollout status deployment/grpclb-server --timeout=180s`,
+      `${K} apply -k .lab/kind/tiny-grpclb -l app.kubernetes.io/component=client`,
+    ]);
+    const afterDeploy = runner.log.slice(runner.log.indexOf(`${K} logs -f job/client-lb &`) + 1);
+    expect(afterDeploy).toEqual([
+      `${K} scale deployment/grpclb-server --replicas=0`,
+      `${K} wait pod -l app.kubernetes.io/name=grpclb-server --for=delete --timeout=180s`,
+      `${K} scale deployment/grpclb-server --replicas=1`,
+      `${K} rollout status deployment/grpclb-server --timeout=180s`,
+      `stop: ${K} logs -f job/client-lb`,
+      'stop all',
+      DELETE_NS,
+    ]);
+  });
+
+  it('describes the balancer', () => {
+    expect(balancerRuntime(new ScriptedRunner()).describe()).toContain(
+      'grpclb balancer: Deployment grpclb-server behind Service grpclb.grpc-lb.svc.cluster.local:9000, watching EndpointSlices as ServiceAccount endpointslice-reader',
+    );
+  });
+
+  it('refuses balancer steps in a scenario that runs no balancer', async () => {
+    const runner = new ScriptedRunner();
+    const { runtime } = runtimeWith(runner);
+    await expect(runtime.balancer('stop')).rejects.toThrow('scenario tiny runs no balancer');
+    expect(runner.log).toEqual([]);
+  });
+});

@@ -7,6 +7,7 @@ import type { PodRecord } from './engine-types.js';
 import { type ClusterTarget, KindCluster } from './kind-cluster.js';
 import { type AppImage, appImage, appsFor, buildImages } from './kind-images.js';
 import { generatedKustomization, generatedKustomizationDir } from './kind-kustomization.js';
+import { installMesh, MESHES } from './kind-mesh.js';
 import { followClientLog } from './kind-log-stream.js';
 import { KubePodWatch, type PodObserver } from './kind-pod-watch.js';
 import type { Runtime, RuntimeSink } from './runtime.js';
@@ -19,6 +20,11 @@ const COMPONENT_LABEL = 'app.kubernetes.io/component';
 const KUBECTL_TIMEOUT = '180s';
 /** The first calls wait for image pulls from the node's cache and DNS; a minute is ample. */
 const FIRST_CALLS_TIMEOUT_MS = 60_000;
+/** The lookaside balancer's objects, as k8s/components/grpclb-balancer names them. */
+const BALANCER_DEPLOYMENT = 'grpclb-server';
+const BALANCER_POD_SELECTOR = 'app.kubernetes.io/name=grpclb-server';
+const BALANCER_SERVICE = 'grpclb';
+const BALANCER_PORT = 9000;
 
 export interface KindRuntimeParts {
   scenario: Scenario;
@@ -63,6 +69,9 @@ export class KindRuntime implements Runtime {
     const { namespace } = scenario;
     await cluster.ensure(runner);
     await cluster.setDnsTtl(runner, Math.max(1, Math.round(scenario.dns.ttl / 1000)));
+    // Before the scenario's objects: the mesh's CRDs (a VirtualService, say)
+    // and its injector must exist when they are applied.
+    if (scenario.mesh) await installMesh(runner, scenario.mesh, cluster.context);
     runner.note(
       'the images, tagged with a hash of what goes into each: built unless that tag exists',
     );
@@ -83,6 +92,7 @@ export class KindRuntime implements Runtime {
       this.kubectl('apply', '-k', this.kustomizationDir, '-l', `${COMPONENT_LABEL}!=client`),
     );
     await runner.run(this.rolloutStatus());
+    if (scenario.balancer) await runner.run(this.balancerRolloutStatus());
     runner.note("the clients, one Job each; then each client's window lines, as they come");
     await runner.run(
       this.kubectl('apply', '-k', this.kustomizationDir, '-l', `${COMPONENT_LABEL}=client`),
@@ -152,6 +162,54 @@ export class KindRuntime implements Runtime {
     return name;
   }
 
+  // --- The lookaside balancer (scenarios with `balancer:`) -------------------
+
+  /**
+   * `stop`: scale the balancer's Deployment to 0 and wait until its pod is
+   * gone (preStop, then SIGTERM ends every stream), so the next phase starts
+   * with no balancer at all. `start`: back to 1 replica, and wait until it is
+   * Ready; clients reconnect to the Service's stable address by themselves.
+   */
+  async balancer(to: 'stop' | 'start'): Promise<void> {
+    const { runner, scenario } = this.parts;
+    if (!scenario.balancer) throw new Error(`scenario ${scenario.id} runs no balancer`);
+    const deployment = `deployment/${BALANCER_DEPLOYMENT}`;
+    if (to === 'stop') {
+      runner.note(
+        'no balancer pod left: preStop, then SIGTERM ends every BalanceLoad stream; clients keep their last server list',
+      );
+      await runner.run(this.kubectl('scale', deployment, '--replicas=0'));
+      // --for=delete succeeds at once when no pod matches (already gone).
+      await runner.run(
+        this.kubectl(
+          'wait',
+          'pod',
+          '-l',
+          BALANCER_POD_SELECTOR,
+          '--for=delete',
+          `--timeout=${KUBECTL_TIMEOUT}`,
+        ),
+      );
+      this.sink?.event({ at: Date.now(), kind: 'note', detail: 'balancer stopped' });
+      return;
+    }
+    runner.note('one balancer pod again, Ready; clients open a new stream on their next retry');
+    await runner.run(this.kubectl('scale', deployment, '--replicas=1'));
+    await runner.run(this.balancerRolloutStatus());
+    this.sink?.event({ at: Date.now(), kind: 'note', detail: 'balancer Ready again' });
+  }
+
+  private balancerRolloutStatus(): string[] {
+    return this.kubectl(
+      'rollout',
+      'status',
+      `deployment/${BALANCER_DEPLOYMENT}`,
+      `--timeout=${KUBECTL_TIMEOUT}`,
+    );
+  }
+
+  // ---------------------------------------------------------------------------
+
   pods(): PodRecord[] {
     return this.observer?.pods() ?? [];
   }
@@ -173,6 +231,14 @@ export class KindRuntime implements Runtime {
       `kind runtime: ${cluster.describe()}, namespace ${namespace}`,
       `${service.kind} Service ${fqdn}: ${how}`,
       `images: ${images.map((image) => image.ref).join(', ')}`,
+      ...(scenario.mesh
+        ? [`mesh: ${scenario.mesh} ${MESHES[scenario.mesh].version}, left installed on the cluster`]
+        : []),
+      ...(scenario.balancer
+        ? [
+            `grpclb balancer: Deployment ${BALANCER_DEPLOYMENT} behind Service ${BALANCER_SERVICE}.${namespace}.svc.cluster.local:${BALANCER_PORT}, watching EndpointSlices as ServiceAccount endpointslice-reader`,
+          ]
+        : []),
       ...scenario.clients.map(
         (client) =>
           `client ${client.name}: Job client-${client.name}, ${client.kind} ${client.target}`,

@@ -315,6 +315,37 @@ describe('parseScenario: errors name the file, the line and the key path', () =>
     );
   });
 
+  it('lb: grpclb without a balancer', () => {
+    const text = yaml({ clients: CLIENTS.replace('lb: pick_first', 'lb: grpclb') });
+    expect(errorOf(text)).toBe(
+      `${FILE}:${lineOf(text, 'lb: grpclb')}: clients[1].lb: lb: grpclb needs a balancer: { kind: grpclb } in the scenario`,
+    );
+  });
+
+  it('a balancer step without a balancer', () => {
+    const text = yaml({ steps: `${STEPS}\n  - balancer: stop` });
+    expect(errorOf(text)).toBe(
+      `${FILE}:${lineOf(text, 'balancer: stop')}: steps[2].balancer: the scenario has no balancer to stop or start`,
+    );
+  });
+
+  it('a grpclb scenario parses, balancer steps included', () => {
+    const text = yaml({
+      header: `${HEADER}\nbalancer: { kind: grpclb, args: ["--drop", "addr-server.grpc-lb=25:shed"] }`,
+      clients: CLIENTS.replace('lb: pick_first', 'lb: grpclb'),
+      steps: `${STEPS}\n  - balancer: stop\n  - balancer: start`,
+    });
+    const scenario = parseScenario(text, FILE);
+    expect(scenario.balancer).toEqual({
+      kind: 'grpclb',
+      args: ['--drop', 'addr-server.grpc-lb=25:shed'],
+    });
+    expect(scenario.steps.slice(-2)).toEqual([
+      { action: 'balancer', to: 'stop' },
+      { action: 'balancer', to: 'start' },
+    ]);
+  });
+
   it('resolveInterval without mode: pool', () => {
     const text = yaml({ clients: `${CLIENTS}\n    resolveInterval: 2s` });
     expect(errorOf(text)).toBe(
@@ -427,5 +458,46 @@ describe('the scenarios in k8s/scenarios', () => {
     const { scenario } = loadScenario(scenariosDir, id, root);
     expect(scenario.id).toBe(id);
     expect(scenario.steps.some((step) => step.action === 'deploy')).toBe(true);
+  });
+});
+
+describe('parseScenario: tools and mesh (kind scenarios)', () => {
+  const kindHeader = (extra: string) =>
+    `${HEADER.replace('runtimes: [local]', 'runtimes: [kind]')}\n${extra}`;
+
+  it('no tools by default, and no mesh', () => {
+    const scenario = parseScenario(yaml(), FILE);
+    expect(scenario.tools).toEqual([]);
+    expect(scenario.mesh).toBeUndefined();
+  });
+
+  it('a mesh with its CLI in tools parses', () => {
+    const scenario = parseScenario(
+      yaml({ header: kindHeader('tools: [istioctl]\nmesh: istio') }),
+      FILE,
+    );
+    expect(scenario.tools).toEqual(['istioctl']);
+    expect(scenario.mesh).toBe('istio');
+  });
+
+  it('a tool the kind runtime cannot check, with the allowed ones', () => {
+    const text = yaml({ header: kindHeader('tools: [helm]') });
+    expect(errorOf(text)).toBe(
+      `${FILE}:${lineOf(text, 'tools:')}: tools[0]: Invalid option: expected one of "istioctl"|"linkerd"`,
+    );
+  });
+
+  it('a mesh without its CLI in tools', () => {
+    const text = yaml({ header: kindHeader('tools: [istioctl]\nmesh: linkerd') });
+    expect(errorOf(text)).toBe(
+      `${FILE}:${lineOf(text, 'mesh:')}: mesh: mesh: linkerd is installed with linkerd: add it to tools`,
+    );
+  });
+
+  it('a mesh on the local runtime', () => {
+    const text = yaml({ header: `${HEADER}\ntools: [linkerd]\nmesh: linkerd` });
+    expect(errorOf(text)).toBe(
+      `${FILE}:${lineOf(text, 'runtimes:')}: runtimes: a mesh runs on kind only; the local runtime has no linkerd`,
+    );
   });
 });

@@ -1,5 +1,6 @@
 import parseMs from 'ms';
 import { z } from 'zod';
+import { MESHES, type MeshName } from './kind-mesh.js';
 
 const DURATION = /^\d+(\.\d+)?(ms|s|m)$/;
 
@@ -39,6 +40,7 @@ export const clientExpectSchema = z.strictObject({
 
 const ACTIONS = [
   'say',
+  'balancer',
   'deploy',
   'scale',
   'rollout-restart',
@@ -50,6 +52,8 @@ const ACTIONS = [
 const rawStepSchema = z
   .strictObject({
     say: z.string().min(1).optional(),
+    /** Stops or starts the scenario's lookaside balancer (SIGTERM, then a new process). */
+    balancer: z.enum(['stop', 'start']).optional(),
     deploy: z.strictObject({}).optional(),
     scale: count.optional(),
     'rollout-restart': z
@@ -93,6 +97,7 @@ export type Range = number | { min?: number | undefined; max?: number | undefine
 
 export type Step =
   | { action: 'say'; text: string }
+  | { action: 'balancer'; to: 'stop' | 'start' }
   | { action: 'deploy' }
   | { action: 'scale'; replicas: number }
   | { action: 'rollout-restart'; wait: boolean }
@@ -102,6 +107,7 @@ export type Step =
 
 function toStep(raw: z.infer<typeof rawStepSchema>): Step {
   if (raw.say !== undefined) return { action: 'say', text: raw.say };
+  if (raw.balancer !== undefined) return { action: 'balancer', to: raw.balancer };
   if (raw.deploy !== undefined) return { action: 'deploy' };
   if (raw.scale !== undefined) return { action: 'scale', replicas: raw.scale };
   if (raw['rollout-restart'] !== undefined) {
@@ -123,7 +129,8 @@ const clientSchema = z.strictObject({
   name,
   kind: z.enum(['grpc', 'http']),
   target: z.string().min(1),
-  lb: z.enum(['pick_first', 'round_robin']).optional(),
+  /** grpclb: ask the scenario's lookaside balancer for the server list (needs `balancer`). */
+  lb: z.enum(['pick_first', 'round_robin', 'grpclb']).optional(),
   rps: z.number().positive().default(20),
   keepalive: z.enum(['on', 'off']).optional(),
   dnsMinResolution: durationSchema.optional(),
@@ -133,6 +140,9 @@ const clientSchema = z.strictObject({
   args: z.array(z.string()).default([]),
 });
 
+/** The tools a scenario may add to a kind run's prerequisites: the mesh CLIs. */
+const SCENARIO_TOOLS = ['istioctl', 'linkerd'] as const;
+
 export const scenarioSchema = z
   .strictObject({
     id: name,
@@ -140,6 +150,13 @@ export const scenarioSchema = z
     claim: z.string().min(1),
     sources: z.array(z.string().min(1)).min(1),
     runtimes: z.array(z.enum(['local', 'kind'])).min(1),
+    /**
+     * Command-line tools a kind run needs beyond docker, kind and kubectl,
+     * checked (with an install hint each) before anything runs.
+     */
+    tools: z.array(z.enum(SCENARIO_TOOLS)).default([]),
+    /** A service mesh the kind runtime installs before it deploys (needs its CLI in tools). */
+    mesh: z.enum(Object.keys(MESHES) as [MeshName, ...MeshName[]]).optional(),
     namespace: name.default('grpc-lb'),
     server: z.strictObject({
       name: name.default('addr-server'),
@@ -154,10 +171,35 @@ export const scenarioSchema = z
       kind: z.enum(['clusterip', 'headless', 'nodeport']),
     }),
     dns: z.strictObject({ ttl: durationSchema.default(30_000) }).default({ ttl: 30_000 }),
+    /** A lookaside balancer (grpc.lb.v1) beside the server, for `lb: grpclb` clients. */
+    balancer: z
+      .strictObject({
+        kind: z.literal('grpclb'),
+        /** Extra grpclb-server flags, as on its command line (e.g. a --drop rule). */
+        args: z.array(z.string()).default([]),
+      })
+      .optional(),
     clients: z.array(clientSchema).min(1),
     steps: z.array(rawStepSchema).min(1),
   })
   .superRefine((scenario, ctx) => {
+    if (scenario.mesh !== undefined) {
+      const { tool } = MESHES[scenario.mesh];
+      if (!scenario.tools.includes(tool)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mesh'],
+          message: `mesh: ${scenario.mesh} is installed with ${tool}: add it to tools`,
+        });
+      }
+      if (scenario.runtimes.includes('local')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['runtimes'],
+          message: `a mesh runs on kind only; the local runtime has no ${scenario.mesh}`,
+        });
+      }
+    }
     const clientNames = new Set<string>();
     scenario.clients.forEach((client, i) => {
       if (clientNames.has(client.name)) {
@@ -196,6 +238,24 @@ export const scenarioSchema = z
           code: 'custom',
           path: ['clients', i, 'resolveInterval'],
           message: 'resolveInterval goes with mode: pool',
+        });
+      }
+    });
+    scenario.clients.forEach((client, i) => {
+      if (client.lb === 'grpclb' && scenario.balancer === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clients', i, 'lb'],
+          message: 'lb: grpclb needs a balancer: { kind: grpclb } in the scenario',
+        });
+      }
+    });
+    scenario.steps.forEach((step, i) => {
+      if (step.balancer !== undefined && scenario.balancer === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', i, 'balancer'],
+          message: 'the scenario has no balancer to stop or start',
         });
       }
     });

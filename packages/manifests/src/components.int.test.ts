@@ -46,7 +46,14 @@ async function expectClean(objects: KubeObject[]) {
 }
 
 describe('k8s/components', () => {
-  const tested = ['endpointslice-reader', 'service-headless', 'service-nodeport'];
+  const tested = [
+    'endpointslice-reader',
+    'grpclb-balancer',
+    'mesh-istio',
+    'mesh-linkerd',
+    'service-headless',
+    'service-nodeport',
+  ];
 
   it('are all tested here', () => {
     const components = readdirSync(k8sPaths.components, { withFileTypes: true })
@@ -55,6 +62,25 @@ describe('k8s/components', () => {
       .sort();
     expect(components).toEqual(tested);
   });
+
+  it.each([
+    ['mesh-istio', 'labels', 'istio-injection', 'enabled'],
+    ['mesh-linkerd', 'annotations', 'linkerd.io/inject', 'enabled'],
+  ] as const)(
+    '%s puts the namespace in the mesh, and nothing else changes',
+    async (component, field, key, value) => {
+      const objects = await baseWith(component);
+      const namespace = objects.find((o) => o.kind === 'Namespace');
+      expect(namespace?.metadata[field]?.[key]).toBe(value);
+      // Injected init containers need NET_ADMIN without a CNI plugin: privileged, not restricted.
+      expect(namespace?.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('privileged');
+      const plain = await renderKustomization(k8sPaths.base);
+      expect(objects.filter((o) => o.kind !== 'Namespace')).toEqual(
+        plain.objects.filter((o) => o.kind !== 'Namespace'),
+      );
+      await expectClean(objects);
+    },
+  );
 
   it('service-headless takes the virtual IP away and keeps the ports', async () => {
     const objects = await baseWith('service-headless');
@@ -96,5 +122,72 @@ describe('k8s/components', () => {
         expect.arrayContaining(['ServiceAccount', 'Role', 'RoleBinding']),
       );
     }
+  });
+
+  describe('grpclb-balancer', () => {
+    /** k8s/base in grpc-lb with these components, in this order, as a scenario lists them. */
+    async function baseWithComponents(...components: string[]): Promise<KubeObject[]> {
+      const dir = mkdtempSync(join(tmp, 'grpclb-balancer-'));
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        [
+          'apiVersion: kustomize.config.k8s.io/v1beta1',
+          'kind: Kustomization',
+          'namespace: grpc-lb',
+          'resources:',
+          `  - ${relative(dir, k8sPaths.base)}`,
+          'components:',
+          ...components.map((c) => `  - ${relative(dir, join(k8sPaths.components, c))}`),
+        ].join('\n'),
+      );
+      return (await renderKustomization(dir)).objects;
+    }
+    const balancerPod = (objects: KubeObject[]) => {
+      const pod = podTemplates(objects).find((p) => p.ref === 'Deployment/grpc-lb/grpclb-server');
+      expect(pod, 'Deployment/grpc-lb/grpclb-server').toBeDefined();
+      return pod!;
+    };
+
+    it('runs one grpclb-server behind Service grpclb (grpclb 9000 h2c, http 9090), reading EndpointSlices', async () => {
+      const objects = await baseWithComponents('grpclb-balancer', 'endpointslice-reader');
+      const found = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'grpclb');
+      const ports = (found as unknown as IService | undefined)?.spec?.ports ?? [];
+      expect(ports.map((p) => [p.name, p.port, p.targetPort, p.appProtocol])).toEqual([
+        ['grpclb', 9000, 'grpclb', 'kubernetes.io/h2c'],
+        ['http', 9090, 'http', 'http'],
+      ]);
+      const pod = balancerPod(objects);
+      expect((pod.owner.spec as { replicas?: number }).replicas).toBe(1);
+      expect(serviceAccountOf(pod)).toBe('endpointslice-reader');
+      expect(pod.spec.automountServiceAccountToken).toBe(true);
+      const [container] = pod.spec.containers ?? [];
+      expect(container?.image).toBe('grpc-lb-lab/grpclb-server:dev');
+      expect(container?.env).toContainEqual({
+        name: 'POD_NAMESPACE',
+        valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
+      });
+      expect(container?.readinessProbe?.grpc?.port).toBe(9000);
+      expect(container?.livenessProbe?.grpc?.port).toBe(9000);
+      await expectClean(objects);
+    });
+
+    it('gets no token unless endpointslice-reader comes after it', async () => {
+      for (const order of [['grpclb-balancer'], ['endpointslice-reader', 'grpclb-balancer']]) {
+        const pod = balancerPod(await baseWithComponents(...order));
+        expect(serviceAccountOf(pod), order.join(', ')).toBe('default');
+        expect(pod.spec.automountServiceAccountToken, order.join(', ')).toBe(false);
+      }
+    });
+
+    it('is followed by endpointslice-reader in every scenario that uses it', async () => {
+      const users = scenarioFolders().filter((folder) =>
+        readFileSync(folder.kustomization ?? folder.dir, 'utf8').includes('grpclb-balancer'),
+      );
+      expect(users.map((folder) => folder.id)).toContain('grpclb');
+      for (const { id } of users) {
+        const pod = balancerPod(await renderScenario(id));
+        expect(serviceAccountOf(pod), id).toBe('endpointslice-reader');
+      }
+    });
   });
 });

@@ -7,11 +7,16 @@ import type { Violation } from './policy-violation.js';
 /** What the kubelet does when terminationGracePeriodSeconds is not set. */
 const DEFAULT_GRACE_SECONDS = 30;
 
-/** A container that serves: its pod is a server, or it declares ports. */
+/**
+ * A container that serves: it declares ports, or its pod is a server and no
+ * container of it declares any. A helper beside a server that listens on
+ * loopback only (linkerd1-daemonset's kubectl proxy) takes no traffic from a
+ * Service, so readiness and draining are not its business.
+ */
 export function isServer({ pod, container }: ContainerInPod): boolean {
-  return (
-    pod.labels['app.kubernetes.io/component'] === 'server' || (container.ports?.length ?? 0) > 0
-  );
+  if ((container.ports?.length ?? 0) > 0) return true;
+  const anyPorts = (pod.spec.containers ?? []).some((c) => (c.ports?.length ?? 0) > 0);
+  return pod.labels['app.kubernetes.io/component'] === 'server' && !anyPorts;
 }
 
 /**

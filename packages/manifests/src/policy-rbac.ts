@@ -27,6 +27,20 @@ export const API_ACCESS: Readonly<Record<string, readonly ApiAccess[]>> = {
       verbs: ['get', 'list', 'watch'],
     },
   ],
+  // The grpclb balancer does the same for every Service its clients name
+  // (one shared list + watch per Service), in its own namespace.
+  'grpclb-server': [
+    {
+      apiGroups: ['discovery.k8s.io'],
+      resources: ['endpointslices'],
+      verbs: ['get', 'list', 'watch'],
+    },
+  ],
+  // Linkerd 1's io.l5d.k8s namer (linkerd1-daemonset) watches a Service and
+  // its Endpoints, through kubectl proxy with the router pod's token.
+  linkerd: [
+    { apiGroups: [''], resources: ['endpoints', 'services'], verbs: ['get', 'list', 'watch'] },
+  ],
 };
 
 const CLUSTER_WIDE = new Set(['ClusterRole', 'ClusterRoleBinding']);

@@ -11,6 +11,8 @@ import type { Violation } from './policy-violation.js';
  */
 const APP_PROTOCOL_BY_NAME: [RegExp, string][] = [
   [/^grpc(-|$)/, 'kubernetes.io/h2c'],
+  // A grpclb balancer's port (named so for its _grpclb._tcp SRV record) speaks gRPC too.
+  [/^grpclb$/, 'kubernetes.io/h2c'],
   [/^http(-|$)/, 'http'],
 ];
 

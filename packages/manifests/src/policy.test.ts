@@ -165,6 +165,28 @@ describe('policyViolations', () => {
     ]);
   });
 
+  it('asks no probes of a loopback helper beside a server, but of a server without ports', () => {
+    const helper = {
+      name: 'helper',
+      image: 'example/helper:1.0',
+      resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '32Mi' } },
+      securityContext: {
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      },
+    };
+    expect(violations((o) => serverPod(o).containers.push(helper))).toEqual([]);
+    expect(
+      violations((o) => {
+        serverPod(o).containers = [helper];
+      }).filter((line) => line.startsWith('[probes]')),
+    ).toEqual([
+      '[probes] Deployment/lab/demo-server spec.template.spec.containers[0].readinessProbe: a server needs one',
+      '[probes] Deployment/lab/demo-server spec.template.spec.containers[0].livenessProbe: a server needs one',
+    ]);
+  });
+
   it('reports a grace period shorter than the preStop delay plus the drain', () => {
     expect(
       violations((o) => {
@@ -274,6 +296,33 @@ describe('policyViolations', () => {
     ).toEqual([
       '[images] Deployment/lab/demo-server spec.template.spec.containers[0].image: grpc-lb-lab/demo-server needs a fixed tag, not latest',
       '[images] Deployment/lab/demo-server spec.template.spec.containers[0].imagePullPolicy: must be IfNotPresent or Never: lab images are loaded, not pulled',
+    ]);
+  });
+});
+
+describe('policyViolations on a grpclb balancer', () => {
+  /** The fixture's API reader as grpclb-server, behind a Service port named grpclb. */
+  const asBalancer = (o: Objects) => {
+    o.Job!.metadata.labels!['app.kubernetes.io/name'] = 'grpclb-server';
+    o.Job!.spec.template.metadata.labels['app.kubernetes.io/name'] = 'grpclb-server';
+    o.Job!.spec.template.spec.containers[0].image = 'grpc-lb-lab/grpclb-server:dev';
+    o.Service!.spec.ports[0].name = 'grpclb';
+  };
+
+  it('lets grpclb-server get, list and watch EndpointSlices, and a port named grpclb speak h2c', () => {
+    expect(violations(asBalancer)).toEqual([]);
+  });
+
+  it('reports more access than the balancer needs, and a grpclb port that does not say h2c', () => {
+    expect(
+      violations((o) => {
+        asBalancer(o);
+        o.Role!.rules.push({ apiGroups: [''], resources: ['pods'], verbs: ['list'] });
+        o.Service!.spec.ports[0].appProtocol = 'http';
+      }),
+    ).toEqual([
+      '[services] Service/lab/demo-server spec.ports[0].appProtocol: port grpclb must say kubernetes.io/h2c, not http',
+      '[rbac] Role/lab/reader rules[1]: grants grpclb-server more than it needs ([{"apiGroups":["discovery.k8s.io"],"resources":["endpointslices"],"verbs":["get","list","watch"]}])',
     ]);
   });
 });

@@ -1,4 +1,5 @@
 import type { KubeObject } from './kube-object.js';
+import { envoyViolations } from './policy-envoy.js';
 import { imageViolations } from './policy-images.js';
 import { labelViolations } from './policy-labels.js';
 import { probeViolations } from './policy-probes.js';
@@ -21,5 +22,6 @@ export function policyViolations(objects: readonly KubeObject[]): Violation[] {
     serviceViolations,
     rbacViolations,
     imageViolations,
+    envoyViolations,
   ].flatMap((policy) => policy(objects));
 }

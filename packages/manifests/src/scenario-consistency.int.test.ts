@@ -39,8 +39,16 @@ interface Scenario {
     args?: string[];
   };
   service: { name?: string; kind: 'clusterip' | 'headless' | 'nodeport' };
+  balancer?: { kind: 'grpclb'; args?: string[] };
   clients: ScenarioClient[];
 }
+
+/**
+ * The lookaside balancer's objects, as k8s/components/grpclb-balancer names
+ * them: the kind runtime scales that Deployment for `balancer:` steps, and
+ * `lb: grpclb` clients dial that Service's port.
+ */
+const BALANCER = { deployment: 'grpclb-server', service: 'grpclb', port: 'grpclb' } as const;
 
 /** The scenario schema's default (docs/writing-a-scenario.md). */
 const DEFAULT_RPS = 20;
@@ -79,6 +87,20 @@ describe.each(folders.map((folder) => [folder.id, folder.dir]))(
       expect(found, `${kind}/${namespace}/${name}`).toBeDefined();
       return found!;
     };
+    /**
+     * What an `lb: grpclb` client is told, as the local runtime tells it: the
+     * balancer Service's grpclb port by DNS name, and the name to ask for
+     * (the server's Service and its grpc port, in the scenario's namespace).
+     */
+    const grpclbFlags = async () => {
+      const service = (await find('Service', BALANCER.service)) as unknown as IService;
+      const port = service.spec?.ports?.find((p) => p.name === BALANCER.port)?.port;
+      expect(port, `Service ${BALANCER.service}: a port named ${BALANCER.port}`).toBeDefined();
+      return {
+        balancer: `dns:///${BALANCER.service}.${namespace}.svc.cluster.local:${port}`,
+        service: `${scenario.service.name ?? serverName}.${namespace}:grpc`,
+      };
+    };
 
     it('on the server: replicas and flags', async () => {
       const deployment = await find('Deployment', serverName);
@@ -94,6 +116,27 @@ describe.each(folders.map((folder) => [folder.id, folder.dir]))(
         maxConnectionAgeGrace && `${duration(maxConnectionAgeGrace)}`,
       );
       expect(args).toEqual(expect.arrayContaining(scenario.server.args ?? []));
+    });
+
+    it('on the balancer: one grpclb-server with its flags behind a grpclb port, only if asked for', async () => {
+      const deployments = (await render()).filter(
+        (o) => o.kind === 'Deployment' && o.metadata.name === BALANCER.deployment,
+      );
+      if (!scenario.balancer) {
+        expect(deployments, 'a balancer that scenario.yaml does not have').toEqual([]);
+        return;
+      }
+      const deployment = await find('Deployment', BALANCER.deployment);
+      // The local runtime runs one; `balancer: start` scales back to 1.
+      expect((deployment.spec as { replicas?: number }).replicas).toBe(1);
+      const balancer = containers([deployment]).find(
+        (c) => c.container.name === BALANCER.deployment,
+      );
+      expect(balancer, `a container named ${BALANCER.deployment}`).toBeDefined();
+      expect(balancer?.container.args ?? []).toEqual(
+        expect.arrayContaining(scenario.balancer.args ?? []),
+      );
+      await grpclbFlags();
     });
 
     it('on the Service kind', async () => {
@@ -119,13 +162,19 @@ describe.each(folders.map((folder) => [folder.id, folder.dir]))(
       for (const client of scenario.clients) {
         const job = await find('Job', `client-${client.name}`);
         expect(job.metadata.labels?.['app.kubernetes.io/name']).toBe(`client-${client.kind}`);
-        const args = containers([job])[0]?.container.args ?? [];
+        // The client container by name: a sidecar (Envoy) may come first, as an init container.
+        const program = containers([job]).find((c) => c.container.name === 'client');
+        expect(program, `${job.metadata.name}: a container named client`).toBeDefined();
+        const args = program?.container.args ?? [];
         const given = flags(args);
+        const grpclb = client.lb === 'grpclb' ? await grpclbFlags() : undefined;
         const expected = new Map<string, string | undefined>([
           ['--name', client.name],
           ['--target', client.target],
           ['--rps', `${client.rps ?? DEFAULT_RPS}`],
           ['--lb', client.lb],
+          ['--grpclb-balancer', grpclb?.balancer],
+          ['--grpclb-service', grpclb?.service],
           ['--keepalive', client.keepalive],
           ['--mode', client.mode],
           [

@@ -80,3 +80,60 @@ describe('validateObjects', () => {
     ]);
   });
 });
+
+describe('validateObjects: Istio objects (@kubernetes-models/istio)', () => {
+  const virtualService = (http: unknown[]) => ({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { name: 'demo', namespace: 'grpc-lb' },
+    spec: { hosts: ['demo'], http },
+  });
+  const route = [{ destination: { host: 'demo' } }];
+
+  it('accepts a fault-injecting VirtualService and a DestinationRule', async () => {
+    expect(
+      await messages([
+        virtualService([
+          { fault: { abort: { percentage: { value: 10 }, grpcStatus: 'UNAVAILABLE' } }, route },
+        ]),
+        {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'DestinationRule',
+          metadata: { name: 'demo' },
+          spec: { host: 'demo', trafficPolicy: { loadBalancer: { simple: 'LEAST_REQUEST' } } },
+        },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('names unknown fields, which the CRD schema (and kubectl) would silently drop', async () => {
+    expect(
+      await messages([
+        virtualService([
+          { fault: { abort: { percent: 10, grpcStatus: 'UNAVAILABLE' } }, route },
+          { route, retrys: { attempts: 2 } },
+        ]),
+      ]),
+    ).toEqual([
+      'VirtualService/grpc-lb/demo spec.http[0].fault.abort.percent: unknown field',
+      'VirtualService/grpc-lb/demo spec.http[1].retrys: unknown field',
+    ]);
+  });
+
+  it('checks types and enums from the CRD schema', async () => {
+    expect(
+      await messages([
+        {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'DestinationRule',
+          metadata: { name: 'demo' },
+          spec: { host: 'demo', trafficPolicy: { loadBalancer: { simple: 'FASTEST' } } },
+        },
+      ]),
+    ).toEqual([
+      expect.stringMatching(
+        /^DestinationRule\/demo spec\.trafficPolicy\.loadBalancer\.simple: must be equal to one of the allowed values: .*LEAST_REQUEST/,
+      ),
+    ]);
+  });
+});

@@ -1,5 +1,6 @@
 import { pointerToFieldPath } from './field-path.js';
-import { isKubeObject, objectRef } from './kube-object.js';
+import { isKubeObject, type KubeObject, objectRef } from './kube-object.js';
+import { isIstioObject, istioUnknownFields } from './schema-istio-fields.js';
 import { unknownFields } from './schema-known-fields.js';
 
 /** One place where an object breaks the Kubernetes API schema. */
@@ -48,7 +49,10 @@ async function importModel(
     /^[A-Z][A-Za-z0-9]*$/.test(kind);
   if (!valid) return undefined;
   try {
-    const specifier = `kubernetes-models/${apiVersion}/${kind}`;
+    // Istio's kinds from @kubernetes-models/istio (its CRD schemas, same model shape).
+    const specifier = /\.istio\.io$/.test(parts[0] ?? '')
+      ? `@kubernetes-models/istio/${apiVersion}/${kind}`
+      : `kubernetes-models/${apiVersion}/${kind}`;
     const module = (await import(/* @vite-ignore */ specifier)) as Record<string, unknown>;
     const model = module[kind];
     return typeof model === 'function' ? (model as ModelConstructor) : undefined;
@@ -71,6 +75,8 @@ function ajvErrors(error: unknown): AjvError[] | undefined {
  */
 export async function validateObjects(objects: readonly unknown[]): Promise<SchemaIssue[]> {
   const issues: SchemaIssue[] = [];
+  /** Istio objects get their field names checked together, in one TypeScript program. */
+  const istio: KubeObject[] = [];
   for (const [index, object] of objects.entries()) {
     if (!isKubeObject(object)) {
       issues.push({
@@ -103,6 +109,10 @@ export async function validateObjects(objects: readonly unknown[]): Promise<Sche
         });
       }
     }
+    if (isIstioObject(object)) {
+      istio.push(object);
+      continue;
+    }
     const unknown = unknownFields(object);
     if (unknown === undefined) {
       issues.push({
@@ -113,6 +123,12 @@ export async function validateObjects(objects: readonly unknown[]): Promise<Sche
       continue;
     }
     for (const path of unknown) issues.push({ object: ref, path, message: 'unknown field' });
+  }
+  if (istio.length > 0) {
+    istioUnknownFields(istio).forEach((paths, i) => {
+      const ref = objectRef(istio[i]!);
+      for (const path of paths) issues.push({ object: ref, path, message: 'unknown field' });
+    });
   }
   return issues;
 }
