@@ -20,6 +20,7 @@ const MODES = {
   'api-resolver': { scenario: 'api-resolver', client: 'api' },
   're-resolve-pool': { scenario: 're-resolve-pool', client: 'pool' },
   grpclb: { scenario: 'grpclb', client: 'grpclb' },
+  'xds-proxyless': { scenario: 'xds-proxyless', client: 'xds' },
   'headless-dns-max-age': { scenario: 'headless-dns-max-age', client: 'round-robin-fast' },
 } as const;
 type Mode = keyof typeof MODES;
@@ -28,7 +29,7 @@ type Mode = keyof typeof MODES;
 const API_RESOLVER_P95_GOAL_MS = 250;
 /** How long disruption is still counted after a scale-down or restart has returned. */
 const DRAIN_TAIL_MS = 3000;
-/** How long the lookaside balancer stays stopped. */
+/** How long the lookaside balancer (or the xDS control plane) stays stopped. */
 const BALANCER_DOWN_MS = 3000;
 
 interface Flags {

@@ -83,6 +83,11 @@ export function createGrpcClient(options: GrpcClientOptions): GrpcClient {
     options.log ?? ((line: string) => void process.stderr.write(`client-grpc: ${line}\n`));
 
   const openSource = async (): Promise<CallSource> => {
+    if (options.target.startsWith('xds:')) {
+      // Loaded only for xds: targets (it brings Envoy's protos). It reads its
+      // bootstrap (GRPC_XDS_BOOTSTRAP) when the first xds channel starts.
+      (await import('@grpc/grpc-js-xds')).register();
+    }
     if (!poolTarget) {
       // One client, so one channel: every call shares its connections, as in
       // a real service that creates its stub once.

@@ -16,6 +16,7 @@ describe('parseTarget', () => {
     ['kubernetes:///addr-server.grpc-lb.svc.cluster.local:grpc', 'kubernetes', undefined],
     ['kubernetes://grpc-lb/addr-server:grpc', 'kubernetes', 'grpc-lb'],
     ['kubernetes://addr-server.grpc-lb:50051/', 'kubernetes', undefined],
+    ['xds:///addr-server.grpc-lb', 'xds', undefined],
   ])('accepts %s', (text, scheme, authority) => {
     const parsed = parseTarget(text);
     expect(parsed.scheme).toBe(scheme);

@@ -10,7 +10,10 @@ import {
 /** Same grammar as grpc-js's own parser: `scheme:[//authority/]path`. */
 const URI = /^(?:([A-Za-z0-9+.-]+):)?(?:\/\/([^/]*)\/)?(.+)$/;
 
-/** Schemes grpc-js registers itself, plus the lab's `passthrough` and `kubernetes`. */
+/**
+ * Schemes grpc-js registers itself, the lab's `passthrough` and `kubernetes`,
+ * and `xds` from @grpc/grpc-js-xds.
+ */
 export const BUILT_IN_SCHEMES = [
   'dns',
   'ipv4',
@@ -18,6 +21,7 @@ export const BUILT_IN_SCHEMES = [
   'unix',
   'passthrough',
   'kubernetes',
+  'xds',
 ] as const;
 
 export interface ParsedTarget {
@@ -63,6 +67,10 @@ export function parseTarget(text: string, extraSchemes: readonly string[] = []):
       checkKubernetes(text, authority, path);
       break;
     case 'unix':
+      break;
+    case 'xds':
+      // The name is looked up as a Listener by the control plane: any non-empty name.
+      if (path === '') throw new UsageError(`bad target '${text}': xds: needs a listener name`);
       break;
   }
   return { target: text.trim(), scheme, authority: authority || undefined, path };

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalCluster, appMain, type Running, startNode, waitFor } from '@lab/local-cluster';
@@ -17,9 +17,12 @@ import { type ClusterNames, mapTarget } from './target-mapping.js';
 const CLIENT_WINDOW_MS = 500;
 const MIN_CLIENT_WINDOW_MS = 100;
 const CLIENT_START_TIMEOUT_MS = 15_000;
-/** grpclb-server's default gRPC port, the one its Service names `grpclb` on kind. */
-const BALANCER_PORT = 9000;
-const BALANCER_HTTP_PORT = 9090;
+/** The balancers' default ports: grpclb-server's (its Service names 9000 `grpclb` on kind), xds-server's. */
+const BALANCER_PORTS = {
+  grpclb: { grpc: 9000, http: 9090 },
+  xds: { grpc: 18000, http: 18080 },
+} as const;
+const BALANCER_MAIN = { grpclb: appMain.grpclbServer, xds: appMain.xdsServer } as const;
 
 /**
  * The embedded runtime: a LocalCluster of real processes on loopback
@@ -111,6 +114,36 @@ export class LocalRuntime implements Runtime {
    * cluster's API, as its Deployment would on kind. Stopping it is SIGTERM
    * (it ends its streams and exits); starting it again uses the same address.
    */
+  /**
+   * The bootstrap a proxyless client reads (gRFC A27): the control plane,
+   * plaintext, xDS v3, and this client as the node. grpc-js-xds 1.14 refuses
+   * a bootstrap without `node.locality`, so an empty one is written.
+   */
+  private writeXdsBootstrap(client: string): string {
+    const path = join(this.workDir, `xds-bootstrap-${client}.json`);
+    const bootstrap = {
+      xds_servers: [
+        {
+          server_uri: `${this.balancerIp}:${BALANCER_PORTS.xds.grpc}`,
+          channel_creds: [{ type: 'insecure' }],
+          server_features: ['xds_v3'],
+        },
+      ],
+      node: { id: `client-${client}`, locality: {} },
+    };
+    writeFileSync(path, JSON.stringify(bootstrap, null, 2));
+    return path;
+  }
+
+  private describeBalancer(): string[] {
+    const kind = this.scenario.balancer?.kind;
+    if (!kind || !this.balancerIp) return [];
+    const ports = BALANCER_PORTS[kind];
+    return [
+      `${kind} balancer: ${kind === 'xds' ? 'xds-server' : 'grpclb-server'} on ${this.balancerIp}:${ports.grpc}, watching EndpointSlices through the API (metrics on :${ports.http})`,
+    ];
+  }
+
   get hasBalancer(): boolean {
     return this.scenario.balancer !== undefined;
   }
@@ -118,6 +151,7 @@ export class LocalRuntime implements Runtime {
   async balancer(to: 'stop' | 'start'): Promise<void> {
     const { balancer, namespace } = this.scenario;
     if (!balancer || !this.balancerIp) throw new Error('this scenario runs no balancer');
+    const ports = BALANCER_PORTS[balancer.kind];
     if (to === 'stop') {
       const running = this.balancerProcess;
       this.balancerProcess = undefined;
@@ -126,12 +160,15 @@ export class LocalRuntime implements Runtime {
       return;
     }
     if (this.balancerProcess) return;
+    const { service } = this.scenario;
     const running = startNode(
-      appMain.grpclbServer,
+      BALANCER_MAIN[balancer.kind],
       [
-        ...['--bind', this.balancerIp, '--port', `${BALANCER_PORT}`],
-        ...['--http-port', `${BALANCER_HTTP_PORT}`, '--namespace', namespace],
+        ...['--bind', this.balancerIp, '--port', `${ports.grpc}`],
+        ...['--http-port', `${ports.http}`, '--namespace', namespace],
         ...['--kubeconfig', this.kubeconfigPath],
+        // The control plane serves the Services it is told about; grpclb serves what clients ask.
+        ...(balancer.kind === 'xds' ? ['--service', `${service.name}.${namespace}:grpc`] : []),
         ...balancer.args,
       ],
       { timeoutMs: Number.POSITIVE_INFINITY },
@@ -141,7 +178,7 @@ export class LocalRuntime implements Runtime {
     this.sink?.event({
       at: Date.now(),
       kind: 'note',
-      detail: `balancer listening on ${this.balancerIp}:${BALANCER_PORT}`,
+      detail: `balancer listening on ${this.balancerIp}:${ports.grpc}`,
     });
   }
 
@@ -190,11 +227,7 @@ export class LocalRuntime implements Runtime {
       ...this.scenario.clients.map(
         (c) => `client ${c.name}: ${c.kind} ${c.target} → ${mapTarget(c, names)}`,
       ),
-      ...(this.balancerIp
-        ? [
-            `grpclb balancer: grpclb-server on ${this.balancerIp}:${BALANCER_PORT}, watching EndpointSlices through the API (metrics on :${BALANCER_HTTP_PORT})`,
-          ]
-        : []),
+      ...this.describeBalancer(),
     ];
   }
 
@@ -253,7 +286,7 @@ export class LocalRuntime implements Runtime {
             ...(client.lb ? ['--lb', client.lb] : []),
             ...(client.lb === 'grpclb'
               ? [
-                  ...['--grpclb-balancer', `${this.balancerIp}:${BALANCER_PORT}`],
+                  ...['--grpclb-balancer', `${this.balancerIp}:${BALANCER_PORTS.grpclb.grpc}`],
                   ...[
                     '--grpclb-service',
                     `${this.scenario.service.name}.${this.scenario.namespace}:grpc`,
@@ -276,8 +309,14 @@ export class LocalRuntime implements Runtime {
       client.kind === 'grpc' ? appMain.clientGrpc : appMain.clientHttp,
       [...args, ...client.args],
       {
-        // What a pod's in-cluster config gives it: the way to the API (kubernetes: targets).
-        env: { KUBECONFIG: this.kubeconfigPath },
+        // What a pod's in-cluster config gives it: the way to the API (kubernetes: targets),
+        // and for xds: targets the bootstrap its manifest mounts.
+        env: {
+          KUBECONFIG: this.kubeconfigPath,
+          ...(client.target.startsWith('xds:')
+            ? { GRPC_XDS_BOOTSTRAP: this.writeXdsBootstrap(client.name) }
+            : {}),
+        },
         timeoutMs: Number.POSITIVE_INFINITY,
         onStdoutLine: (text) => {
           const parsed = parseWindowLine(text);

@@ -171,10 +171,13 @@ export const scenarioSchema = z
       kind: z.enum(['clusterip', 'headless', 'nodeport']),
     }),
     dns: z.strictObject({ ttl: durationSchema.default(30_000) }).default({ ttl: 30_000 }),
-    /** A lookaside balancer (grpc.lb.v1) beside the server, for `lb: grpclb` clients. */
+    /**
+     * A lookaside balancer beside the server: grpclb (grpc.lb.v1) for `lb: grpclb`
+     * clients, or the lab's xDS control plane for `xds:` targets.
+     */
     balancer: z
       .strictObject({
-        kind: z.literal('grpclb'),
+        kind: z.enum(['grpclb', 'xds']),
         /** Extra grpclb-server flags, as on its command line (e.g. a --drop rule). */
         args: z.array(z.string()).default([]),
       })
@@ -242,12 +245,28 @@ export const scenarioSchema = z
       }
     });
     scenario.clients.forEach((client, i) => {
-      if (client.lb === 'grpclb' && scenario.balancer === undefined) {
+      if (client.lb === 'grpclb' && scenario.balancer?.kind !== 'grpclb') {
         ctx.addIssue({
           code: 'custom',
           path: ['clients', i, 'lb'],
           message: 'lb: grpclb needs a balancer: { kind: grpclb } in the scenario',
         });
+      }
+      if (client.target.startsWith('xds:')) {
+        if (scenario.balancer?.kind !== 'xds') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['clients', i, 'target'],
+            message: 'an xds: target needs a balancer: { kind: xds } in the scenario',
+          });
+        }
+        if (client.lb !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['clients', i, 'lb'],
+            message: 'an xds: client takes its policy from the control plane, not lb',
+          });
+        }
       }
     });
     scenario.steps.forEach((step, i) => {

@@ -8,4 +8,5 @@ export const appMain = {
   grpclbServer: fileURLToPath(
     new URL('../../../apps/grpclb-server/dist/main.js', import.meta.url),
   ),
+  xdsServer: fileURLToPath(new URL('../../../apps/xds-server/dist/main.js', import.meta.url)),
 } as const;
