@@ -322,6 +322,18 @@ describe('parseScenario: errors name the file, the line and the key path', () =>
     );
   });
 
+  it('an xds: target without an xds balancer', () => {
+    const text = yaml({
+      clients: CLIENTS.replace(
+        'target: dns:///addr-server.grpc-lb.svc.cluster.local:50051\n    lb: pick_first',
+        'target: xds:///addr-server.grpc-lb',
+      ),
+    });
+    expect(errorOf(text)).toBe(
+      `${FILE}:${lineOf(text, 'target: xds:')}: clients[1].target: an xds: target needs a balancer: { kind: xds } in the scenario`,
+    );
+  });
+
   it('a balancer step without a balancer', () => {
     const text = yaml({ steps: `${STEPS}\n  - balancer: stop` });
     expect(errorOf(text)).toBe(
