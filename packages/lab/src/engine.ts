@@ -47,7 +47,9 @@ function describeStep(step: Step, speed: number): string {
     case 'say':
       return step.text;
     case 'balancer':
-      return step.to === 'stop' ? 'stop the balancer' : 'start the balancer again';
+      return step.to === 'stop'
+        ? 'stop the balancer'
+        : 'start the balancer again (done once its clients have reconnected)';
     case 'deploy':
       return 'deploy the server, its Service and the clients';
     case 'scale':

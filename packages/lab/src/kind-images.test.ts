@@ -175,6 +175,30 @@ describe('appsFor', () => {
     ]);
   });
 
+  it('adds the xDS control plane when the scenario runs one', () => {
+    const scenarios = join(repoRoot, 'k8s', 'scenarios');
+    expect(appsFor(loadScenario(scenarios, 'xds-proxyless', repoRoot).scenario)).toEqual([
+      'addr-server',
+      'client-grpc',
+      'xds-server',
+    ]);
+  });
+
+  it("hashes the control plane's image by its production dependencies only", () => {
+    const files = imageSourceFiles(repoRoot, 'xds-server');
+    expect(files).toContain('apps/xds-server/Dockerfile');
+    expect(files.some((file) => file.startsWith('apps/xds-server/src/'))).toBe(true);
+    expect(files.some((file) => file.startsWith('packages/resolver-kubernetes/src/'))).toBe(true);
+    // devDependencies of xds-server (its tests run real addr-servers): not in the image.
+    for (const dir of ['apps/addr-server/', 'packages/local-cluster/', 'packages/proto/']) {
+      expect(
+        files.some((file) => file.startsWith(dir)),
+        dir,
+      ).toBe(false);
+    }
+    expect(appImage(repoRoot, 'xds-server').ref).toMatch(/^grpc-lb-lab\/xds-server:[0-9a-f]{12}$/);
+  });
+
   it("hashes the balancer's image by the same rules: its folder, its production workspace dependencies, its Dockerfile", () => {
     const files = imageSourceFiles(repoRoot, 'grpclb-server');
     expect(files).toContain('apps/grpclb-server/Dockerfile');

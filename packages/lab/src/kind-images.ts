@@ -8,7 +8,12 @@ import type { CommandRunner } from './command-plan.js';
 import type { Scenario } from './scenario-schema.js';
 
 /** The programs a kind run builds, as apps/<app>/ names them. */
-export type AppName = 'addr-server' | 'client-grpc' | 'client-http' | 'grpclb-server';
+export type AppName =
+  | 'addr-server'
+  | 'client-grpc'
+  | 'client-http'
+  | 'grpclb-server'
+  | 'xds-server';
 
 export interface AppImage {
   app: AppName;
@@ -28,7 +33,9 @@ const TAG_LENGTH = 12;
 
 /**
  * The server, one client image per kind of client the scenario has, and the
- * lookaside balancer when the scenario runs one (k8s/components/grpclb-balancer).
+ * balancer when the scenario runs one: the grpclb lookaside balancer
+ * (k8s/components/grpclb-balancer) or the xDS control plane
+ * (k8s/components/xds-control-plane).
  */
 export function appsFor(scenario: Scenario): AppName[] {
   const kinds = new Set(scenario.clients.map((client) => client.kind));
@@ -37,6 +44,7 @@ export function appsFor(scenario: Scenario): AppName[] {
     ...(kinds.has('grpc') ? (['client-grpc'] as const) : []),
     ...(kinds.has('http') ? (['client-http'] as const) : []),
     ...(scenario.balancer?.kind === 'grpclb' ? (['grpclb-server'] as const) : []),
+    ...(scenario.balancer?.kind === 'xds' ? (['xds-server'] as const) : []),
   ];
 }
 

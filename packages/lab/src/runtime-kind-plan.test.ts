@@ -63,6 +63,7 @@ describe('the kind plan of each scenario', () => {
       'linkerd',
       'linkerd1-daemonset',
       're-resolve-pool',
+      'xds-proxyless',
     ]);
   });
 

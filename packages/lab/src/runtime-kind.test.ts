@@ -207,6 +207,43 @@ steps:
   - balancer: start
 `;
 
+const XDS_SCENARIO = `
+id: tiny-xds
+title: Tiny xDS
+claim: A control plane small enough to read in a test.
+sources: ["test"]
+runtimes: [kind]
+server: { replicas: 2 }
+service: { kind: headless }
+balancer: { kind: xds }
+clients:
+  - { name: xds, kind: grpc, target: "xds:///addr-server.grpc-lb" }
+steps:
+  - deploy: {}
+  - balancer: stop
+  - balancer: start
+`;
+
+const xdsRuntime = (runner: ScriptedRunner) =>
+  new KindRuntime({
+    scenario: parseScenario(XDS_SCENARIO, 'tiny-xds.yaml'),
+    scenarioDir: 'k8s/scenarios/tiny-xds',
+    cluster: new KindCluster({ name: 'grpc-lb', config: 'k8s/kind/cluster.yaml' }),
+    runner,
+    observer: () => new TwoPods(),
+    images: [
+      ...images,
+      {
+        app: 'xds-server',
+        repository: 'grpc-lb-lab/xds-server',
+        tag: 'abc',
+        ref: 'grpc-lb-lab/xds-server:abc',
+        dockerfile: 'apps/xds-server/Dockerfile',
+      },
+    ],
+    keep: false,
+  });
+
 describe('KindRuntime with a lookaside balancer', () => {
   const balancerRuntime = (runner: ScriptedRunner) =>
     new KindRuntime({
@@ -253,6 +290,29 @@ describe('KindRuntime with a lookaside balancer', () => {
   it('describes the balancer', () => {
     expect(balancerRuntime(new ScriptedRunner()).describe()).toContain(
       'grpclb balancer: Deployment grpclb-server behind Service grpclb.grpc-lb.svc.cluster.local:9000, watching EndpointSlices as ServiceAccount endpointslice-reader',
+    );
+  });
+
+  it('stops and starts the xDS control plane for balancer: { kind: xds }', async () => {
+    const runner = new ScriptedRunner();
+    const scenario = parseScenario(XDS_SCENARIO, 'tiny-xds.yaml');
+    const runtime = xdsRuntime(runner);
+    await runScenario(scenario, runtime, { speed: 1, narrator: quiet });
+    const serverApply = runner.log.findIndex((line) => line.includes("component!=client'"));
+    expect(runner.log.slice(serverApply + 1, serverApply + 4)).toEqual([
+      `${K} rollout status deployment/addr-server --timeout=180s`,
+      `${K} rollout status deployment/xds-server --timeout=180s`,
+      `${K} apply -k .lab/kind/tiny-xds -l app.kubernetes.io/component=client`,
+    ]);
+    const afterDeploy = runner.log.slice(runner.log.indexOf(`${K} logs -f job/client-xds &`) + 1);
+    expect(afterDeploy.slice(0, 4)).toEqual([
+      `${K} scale deployment/xds-server --replicas=0`,
+      `${K} wait pod -l app.kubernetes.io/name=xds-server --for=delete --timeout=180s`,
+      `${K} scale deployment/xds-server --replicas=1`,
+      `${K} rollout status deployment/xds-server --timeout=180s`,
+    ]);
+    expect(runtime.describe()).toContain(
+      'xDS control plane: Deployment xds-server behind Service xds-server.grpc-lb.svc.cluster.local:18000, watching EndpointSlices as ServiceAccount endpointslice-reader',
     );
   });
 

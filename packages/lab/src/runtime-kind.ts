@@ -20,11 +20,47 @@ const COMPONENT_LABEL = 'app.kubernetes.io/component';
 const KUBECTL_TIMEOUT = '180s';
 /** The first calls wait for image pulls from the node's cache and DNS; a minute is ample. */
 const FIRST_CALLS_TIMEOUT_MS = 60_000;
-/** The lookaside balancer's objects, as k8s/components/grpclb-balancer names them. */
-const BALANCER_DEPLOYMENT = 'grpclb-server';
-const BALANCER_POD_SELECTOR = 'app.kubernetes.io/name=grpclb-server';
-const BALANCER_SERVICE = 'grpclb';
-const BALANCER_PORT = 9000;
+
+type BalancerKind = NonNullable<Scenario['balancer']>['kind'];
+
+interface BalancerObjects {
+  /** For the description. */
+  what: string;
+  /** The Deployment `balancer:` steps scale; its pods carry app.kubernetes.io/name=<deployment>. */
+  deployment: string;
+  /** The ClusterIP Service the clients dial, and its port. */
+  service: string;
+  port: number;
+  /** What a stop and a start do to the clients, for the narration and the plan. */
+  stopped: string;
+  started: string;
+}
+
+/**
+ * Each balancer's objects, as k8s/components/grpclb-balancer and
+ * k8s/components/xds-control-plane name them.
+ */
+const BALANCERS: Record<BalancerKind, BalancerObjects> = {
+  grpclb: {
+    what: 'grpclb balancer',
+    deployment: 'grpclb-server',
+    service: 'grpclb',
+    port: 9000,
+    stopped:
+      'no balancer pod left: preStop, then SIGTERM ends every BalanceLoad stream; clients keep their last server list',
+    started: 'one balancer pod again, Ready; clients open a new stream on their next retry',
+  },
+  xds: {
+    what: 'xDS control plane',
+    deployment: 'xds-server',
+    service: 'xds-server',
+    port: 18000,
+    stopped:
+      'no control plane pod left: preStop, then SIGTERM ends every ADS stream with UNAVAILABLE; clients keep their last resources and connections',
+    started:
+      'one control plane pod again, Ready once it has listed the EndpointSlices; clients reopen their ADS stream on their next retry and ask for everything again',
+  },
+};
 
 export interface KindRuntimeParts {
   scenario: Scenario;
@@ -92,6 +128,8 @@ export class KindRuntime implements Runtime {
       this.kubectl('apply', '-k', this.kustomizationDir, '-l', `${COMPONENT_LABEL}!=client`),
     );
     await runner.run(this.rolloutStatus());
+    // Its pods are server objects too (not `client`): the clients start once
+    // it is Ready, so their first request gets an answer.
     if (scenario.balancer) await runner.run(this.balancerRolloutStatus());
     runner.note("the clients, one Job each; then each client's window lines, as they come");
     await runner.run(
@@ -162,22 +200,28 @@ export class KindRuntime implements Runtime {
     return name;
   }
 
-  // --- The lookaside balancer (scenarios with `balancer:`) -------------------
+  // --- The balancer (scenarios with `balancer:`) -------------------------------
+
+  /** The balancer's objects, for `balancer.kind`. */
+  private balancerObjects(): BalancerObjects {
+    const { scenario } = this.parts;
+    if (!scenario.balancer) throw new Error(`scenario ${scenario.id} runs no balancer`);
+    return BALANCERS[scenario.balancer.kind];
+  }
 
   /**
-   * `stop`: scale the balancer's Deployment to 0 and wait until its pod is
-   * gone (preStop, then SIGTERM ends every stream), so the next phase starts
-   * with no balancer at all. `start`: back to 1 replica, and wait until it is
-   * Ready; clients reconnect to the Service's stable address by themselves.
+   * `stop`: scale the balancer's Deployment (grpclb-server or xds-server, as
+   * `balancer.kind` says) to 0 and wait until its pod is gone (preStop, then
+   * SIGTERM ends every stream), so the next phase starts with no balancer at
+   * all. `start`: back to 1 replica, and wait until it is Ready; clients
+   * reconnect to the Service's stable address by themselves.
    */
   async balancer(to: 'stop' | 'start'): Promise<void> {
-    const { runner, scenario } = this.parts;
-    if (!scenario.balancer) throw new Error(`scenario ${scenario.id} runs no balancer`);
-    const deployment = `deployment/${BALANCER_DEPLOYMENT}`;
+    const { runner } = this.parts;
+    const objects = this.balancerObjects();
+    const deployment = `deployment/${objects.deployment}`;
     if (to === 'stop') {
-      runner.note(
-        'no balancer pod left: preStop, then SIGTERM ends every BalanceLoad stream; clients keep their last server list',
-      );
+      runner.note(objects.stopped);
       await runner.run(this.kubectl('scale', deployment, '--replicas=0'));
       // --for=delete succeeds at once when no pod matches (already gone).
       await runner.run(
@@ -185,7 +229,7 @@ export class KindRuntime implements Runtime {
           'wait',
           'pod',
           '-l',
-          BALANCER_POD_SELECTOR,
+          `app.kubernetes.io/name=${objects.deployment}`,
           '--for=delete',
           `--timeout=${KUBECTL_TIMEOUT}`,
         ),
@@ -193,7 +237,7 @@ export class KindRuntime implements Runtime {
       this.sink?.event({ at: Date.now(), kind: 'note', detail: 'balancer stopped' });
       return;
     }
-    runner.note('one balancer pod again, Ready; clients open a new stream on their next retry');
+    runner.note(objects.started);
     await runner.run(this.kubectl('scale', deployment, '--replicas=1'));
     await runner.run(this.balancerRolloutStatus());
     this.sink?.event({ at: Date.now(), kind: 'note', detail: 'balancer Ready again' });
@@ -203,7 +247,7 @@ export class KindRuntime implements Runtime {
     return this.kubectl(
       'rollout',
       'status',
-      `deployment/${BALANCER_DEPLOYMENT}`,
+      `deployment/${this.balancerObjects().deployment}`,
       `--timeout=${KUBECTL_TIMEOUT}`,
     );
   }
@@ -223,6 +267,7 @@ export class KindRuntime implements Runtime {
     const { scenario, cluster, images } = this.parts;
     const { service, namespace } = scenario;
     const fqdn = `${service.name}.${namespace}.svc.cluster.local`;
+    const balancer = scenario.balancer && BALANCERS[scenario.balancer.kind];
     const how =
       service.kind === 'headless'
         ? 'CoreDNS answers one A record per Ready pod'
@@ -234,9 +279,9 @@ export class KindRuntime implements Runtime {
       ...(scenario.mesh
         ? [`mesh: ${scenario.mesh} ${MESHES[scenario.mesh].version}, left installed on the cluster`]
         : []),
-      ...(scenario.balancer
+      ...(balancer
         ? [
-            `grpclb balancer: Deployment ${BALANCER_DEPLOYMENT} behind Service ${BALANCER_SERVICE}.${namespace}.svc.cluster.local:${BALANCER_PORT}, watching EndpointSlices as ServiceAccount endpointslice-reader`,
+            `${balancer.what}: Deployment ${balancer.deployment} behind Service ${balancer.service}.${namespace}.svc.cluster.local:${balancer.port}, watching EndpointSlices as ServiceAccount endpointslice-reader`,
           ]
         : []),
       ...scenario.clients.map(

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalCluster, appMain, type Running, startNode, waitFor } from '@lab/local-cluster';
@@ -7,6 +7,7 @@ import type { PodRecord } from './engine-types.js';
 import type { Runtime, RuntimeOptions, RuntimeSink } from './runtime.js';
 import type { Scenario, ScenarioClient } from './scenario-schema.js';
 import { KubeScaler } from './kube-scale.js';
+import { LocalBalancer } from './local-balancer.js';
 import { type ClusterNames, mapTarget } from './target-mapping.js';
 
 /**
@@ -17,12 +18,6 @@ import { type ClusterNames, mapTarget } from './target-mapping.js';
 const CLIENT_WINDOW_MS = 500;
 const MIN_CLIENT_WINDOW_MS = 100;
 const CLIENT_START_TIMEOUT_MS = 15_000;
-/** The balancers' default ports: grpclb-server's (its Service names 9000 `grpclb` on kind), xds-server's. */
-const BALANCER_PORTS = {
-  grpclb: { grpc: 9000, http: 9090 },
-  xds: { grpc: 18000, http: 18080 },
-} as const;
-const BALANCER_MAIN = { grpclb: appMain.grpclbServer, xds: appMain.xdsServer } as const;
 
 /**
  * The embedded runtime: a LocalCluster of real processes on loopback
@@ -35,9 +30,8 @@ export class LocalRuntime implements Runtime {
   private tornDown: Promise<void> | undefined;
   private sink: RuntimeSink | undefined;
   private scaler: KubeScaler | undefined;
-  /** The lookaside balancer, when the scenario has one: its address, and its process while up. */
-  private balancerIp: string | undefined;
-  private balancerProcess: Running | undefined;
+  /** The lookaside balancer or xDS control plane, when the scenario has one. */
+  private lookaside: LocalBalancer | undefined;
   /** Holds this run's kubeconfig, for the clients (KUBECONFIG) and nothing else. */
   private readonly workDir: string;
   readonly kubeconfigPath: string;
@@ -77,7 +71,13 @@ export class LocalRuntime implements Runtime {
       deployment: server.name,
     });
     if (this.scenario.balancer) {
-      this.balancerIp = this.cluster.allocateServiceIp();
+      this.lookaside = new LocalBalancer({
+        ...this.scenario.balancer,
+        ip: this.cluster.allocateServiceIp(),
+        namespace: this.scenario.namespace,
+        service: this.scenario.service.name,
+        kubeconfigPath: this.kubeconfigPath,
+      });
       await this.balancer('start');
     }
     const serving = new Set<string>();
@@ -109,76 +109,31 @@ export class LocalRuntime implements Runtime {
     }
   }
 
-  /**
-   * The balancer is a process on its own Service address that watches the
-   * cluster's API, as its Deployment would on kind. Stopping it is SIGTERM
-   * (it ends its streams and exits); starting it again uses the same address.
-   */
-  /**
-   * The bootstrap a proxyless client reads (gRFC A27): the control plane,
-   * plaintext, xDS v3, and this client as the node. grpc-js-xds 1.14 refuses
-   * a bootstrap without `node.locality`, so an empty one is written.
-   */
-  private writeXdsBootstrap(client: string): string {
-    const path = join(this.workDir, `xds-bootstrap-${client}.json`);
-    const bootstrap = {
-      xds_servers: [
-        {
-          server_uri: `${this.balancerIp}:${BALANCER_PORTS.xds.grpc}`,
-          channel_creds: [{ type: 'insecure' }],
-          server_features: ['xds_v3'],
-        },
-      ],
-      node: { id: `client-${client}`, locality: {} },
-    };
-    writeFileSync(path, JSON.stringify(bootstrap, null, 2));
-    return path;
-  }
-
-  private describeBalancer(): string[] {
-    const kind = this.scenario.balancer?.kind;
-    if (!kind || !this.balancerIp) return [];
-    const ports = BALANCER_PORTS[kind];
-    return [
-      `${kind} balancer: ${kind === 'xds' ? 'xds-server' : 'grpclb-server'} on ${this.balancerIp}:${ports.grpc}, watching EndpointSlices through the API (metrics on :${ports.http})`,
-    ];
+  /** Clients that use the balancer: grpclb-policy clients, or xds: targets. */
+  private lookasideClients(): number {
+    return this.scenario.clients.filter(
+      (client) => client.lb === 'grpclb' || client.target.startsWith('xds:'),
+    ).length;
   }
 
   get hasBalancer(): boolean {
     return this.scenario.balancer !== undefined;
   }
 
+  /** Stops (SIGTERM) or starts again the balancer, on the same address. */
   async balancer(to: 'stop' | 'start'): Promise<void> {
-    const { balancer, namespace } = this.scenario;
-    if (!balancer || !this.balancerIp) throw new Error('this scenario runs no balancer');
-    const ports = BALANCER_PORTS[balancer.kind];
-    if (to === 'stop') {
-      const running = this.balancerProcess;
-      this.balancerProcess = undefined;
-      await running?.stop(5000);
-      this.sink?.event({ at: Date.now(), kind: 'note', detail: 'balancer stopped' });
-      return;
+    const lookaside = this.lookaside;
+    if (!lookaside) throw new Error('this scenario runs no balancer');
+    if (to === 'stop') await lookaside.stop();
+    else {
+      await lookaside.start();
+      // As a scale step waits for Ready pods: back once its clients are back.
+      if (this.clients.length > 0) await lookaside.waitForStreams(this.lookasideClients());
     }
-    if (this.balancerProcess) return;
-    const { service } = this.scenario;
-    const running = startNode(
-      BALANCER_MAIN[balancer.kind],
-      [
-        ...['--bind', this.balancerIp, '--port', `${ports.grpc}`],
-        ...['--http-port', `${ports.http}`, '--namespace', namespace],
-        ...['--kubeconfig', this.kubeconfigPath],
-        // The control plane serves the Services it is told about; grpclb serves what clients ask.
-        ...(balancer.kind === 'xds' ? ['--service', `${service.name}.${namespace}:grpc`] : []),
-        ...balancer.args,
-      ],
-      { timeoutMs: Number.POSITIVE_INFINITY },
-    );
-    this.balancerProcess = running;
-    await running.waitForStdout('listening', 15_000);
     this.sink?.event({
       at: Date.now(),
       kind: 'note',
-      detail: `balancer listening on ${this.balancerIp}:${ports.grpc}`,
+      detail: to === 'stop' ? 'balancer stopped' : `balancer listening on ${lookaside.address}`,
     });
   }
 
@@ -227,14 +182,14 @@ export class LocalRuntime implements Runtime {
       ...this.scenario.clients.map(
         (c) => `client ${c.name}: ${c.kind} ${c.target} → ${mapTarget(c, names)}`,
       ),
-      ...this.describeBalancer(),
+      ...(this.lookaside ? [this.lookaside.describe()] : []),
     ];
   }
 
   teardown(): Promise<void> {
     this.tornDown ??= (async () => {
       await Promise.all(this.clients.map((client) => client.stop(3000)));
-      await this.balancerProcess?.stop(3000);
+      await this.lookaside?.stop(3000);
       await this.cluster.stop();
       rmSync(this.workDir, { recursive: true, force: true });
     })();
@@ -286,7 +241,7 @@ export class LocalRuntime implements Runtime {
             ...(client.lb ? ['--lb', client.lb] : []),
             ...(client.lb === 'grpclb'
               ? [
-                  ...['--grpclb-balancer', `${this.balancerIp}:${BALANCER_PORTS.grpclb.grpc}`],
+                  ...['--grpclb-balancer', this.lookaside?.address ?? ''],
                   ...[
                     '--grpclb-service',
                     `${this.scenario.service.name}.${this.scenario.namespace}:grpc`,
@@ -314,7 +269,7 @@ export class LocalRuntime implements Runtime {
         env: {
           KUBECONFIG: this.kubeconfigPath,
           ...(client.target.startsWith('xds:')
-            ? { GRPC_XDS_BOOTSTRAP: this.writeXdsBootstrap(client.name) }
+            ? { GRPC_XDS_BOOTSTRAP: this.lookaside?.writeXdsBootstrap(this.workDir, client.name) }
             : {}),
         },
         timeoutMs: Number.POSITIVE_INFINITY,

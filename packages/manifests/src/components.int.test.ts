@@ -53,6 +53,7 @@ describe('k8s/components', () => {
     'mesh-linkerd',
     'service-headless',
     'service-nodeport',
+    'xds-control-plane',
   ];
 
   it('are all tested here', () => {
@@ -124,10 +125,41 @@ describe('k8s/components', () => {
     }
   });
 
-  describe('grpclb-balancer', () => {
+  /**
+   * The balancers beside the server: the grpclb lookaside balancer and the
+   * xDS control plane. Both read EndpointSlices, run one replica that the
+   * kind runtime scales for `balancer:` steps, and sit behind a ClusterIP
+   * Service the clients dial.
+   */
+  describe.each([
+    {
+      component: 'grpclb-balancer',
+      deployment: 'grpclb-server',
+      service: 'grpclb',
+      ports: [
+        ['grpclb', 9000, 'grpclb', 'kubernetes.io/h2c'],
+        ['http', 9090, 'http', 'http'],
+      ],
+      env: ['POD_NAMESPACE'],
+      args: ['--shutdown-grace=10s'],
+      scenario: 'grpclb',
+    },
+    {
+      component: 'xds-control-plane',
+      deployment: 'xds-server',
+      service: 'xds-server',
+      ports: [
+        ['grpc', 18000, 'grpc', 'kubernetes.io/h2c'],
+        ['http', 18080, 'http', 'http'],
+      ],
+      env: ['POD_NAMESPACE', 'POD_NAME'],
+      args: ['--service=addr-server.grpc-lb:grpc', '--shutdown-grace=10s'],
+      scenario: 'xds-proxyless',
+    },
+  ])('$component', ({ component, deployment, service, ports, env, args, scenario }) => {
     /** k8s/base in grpc-lb with these components, in this order, as a scenario lists them. */
     async function baseWithComponents(...components: string[]): Promise<KubeObject[]> {
-      const dir = mkdtempSync(join(tmp, 'grpclb-balancer-'));
+      const dir = mkdtempSync(join(tmp, `${component}-`));
       writeFileSync(
         join(dir, 'kustomization.yaml'),
         [
@@ -142,37 +174,46 @@ describe('k8s/components', () => {
       );
       return (await renderKustomization(dir)).objects;
     }
+    const ref = `Deployment/grpc-lb/${deployment}`;
     const balancerPod = (objects: KubeObject[]) => {
-      const pod = podTemplates(objects).find((p) => p.ref === 'Deployment/grpc-lb/grpclb-server');
-      expect(pod, 'Deployment/grpc-lb/grpclb-server').toBeDefined();
+      const pod = podTemplates(objects).find((p) => p.ref === ref);
+      expect(pod, ref).toBeDefined();
       return pod!;
     };
 
-    it('runs one grpclb-server behind Service grpclb (grpclb 9000 h2c, http 9090), reading EndpointSlices', async () => {
-      const objects = await baseWithComponents('grpclb-balancer', 'endpointslice-reader');
-      const found = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'grpclb');
-      const ports = (found as unknown as IService | undefined)?.spec?.ports ?? [];
-      expect(ports.map((p) => [p.name, p.port, p.targetPort, p.appProtocol])).toEqual([
-        ['grpclb', 9000, 'grpclb', 'kubernetes.io/h2c'],
-        ['http', 9090, 'http', 'http'],
-      ]);
+    it(`runs one ${deployment} behind a ClusterIP Service ${service} with named h2c and http ports, reading EndpointSlices`, async () => {
+      const objects = await baseWithComponents(component, 'endpointslice-reader');
+      const found = objects.find((o) => o.kind === 'Service' && o.metadata.name === service);
+      const spec = (found as unknown as IService | undefined)?.spec;
+      expect(spec?.type).toBe('ClusterIP');
+      expect(spec?.clusterIP).toBeUndefined();
+      expect(spec?.ports?.map((p) => [p.name, p.port, p.targetPort, p.appProtocol])).toEqual(ports);
       const pod = balancerPod(objects);
       expect((pod.owner.spec as { replicas?: number }).replicas).toBe(1);
+      // Applied with the server objects, before the clients.
+      expect(pod.labels['app.kubernetes.io/component']).not.toBe('client');
       expect(serviceAccountOf(pod)).toBe('endpointslice-reader');
       expect(pod.spec.automountServiceAccountToken).toBe(true);
       const [container] = pod.spec.containers ?? [];
-      expect(container?.image).toBe('grpc-lb-lab/grpclb-server:dev');
-      expect(container?.env).toContainEqual({
-        name: 'POD_NAMESPACE',
-        valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
-      });
-      expect(container?.readinessProbe?.grpc?.port).toBe(9000);
-      expect(container?.livenessProbe?.grpc?.port).toBe(9000);
+      expect(container?.image).toBe(`grpc-lb-lab/${deployment}:dev`);
+      expect(container?.args).toEqual(args);
+      const fieldPaths: Record<string, string> = {
+        POD_NAMESPACE: 'metadata.namespace',
+        POD_NAME: 'metadata.name',
+      };
+      for (const name of env) {
+        expect(container?.env).toContainEqual({
+          name,
+          valueFrom: { fieldRef: { fieldPath: fieldPaths[name] } },
+        });
+      }
+      // Readiness from grpc.health.v1 on the gRPC port: what clients dial.
+      expect(container?.readinessProbe?.grpc?.port).toBe(ports[0]?.[1]);
       await expectClean(objects);
     });
 
     it('gets no token unless endpointslice-reader comes after it', async () => {
-      for (const order of [['grpclb-balancer'], ['endpointslice-reader', 'grpclb-balancer']]) {
+      for (const order of [[component], ['endpointslice-reader', component]]) {
         const pod = balancerPod(await baseWithComponents(...order));
         expect(serviceAccountOf(pod), order.join(', ')).toBe('default');
         expect(pod.spec.automountServiceAccountToken, order.join(', ')).toBe(false);
@@ -181,9 +222,9 @@ describe('k8s/components', () => {
 
     it('is followed by endpointslice-reader in every scenario that uses it', async () => {
       const users = scenarioFolders().filter((folder) =>
-        readFileSync(folder.kustomization ?? folder.dir, 'utf8').includes('grpclb-balancer'),
+        readFileSync(folder.kustomization ?? folder.dir, 'utf8').includes(component),
       );
-      expect(users.map((folder) => folder.id)).toContain('grpclb');
+      expect(users.map((folder) => folder.id)).toContain(scenario);
       for (const { id } of users) {
         const pod = balancerPod(await renderScenario(id));
         expect(serviceAccountOf(pod), id).toBe('endpointslice-reader');

@@ -36,6 +36,15 @@ export const API_ACCESS: Readonly<Record<string, readonly ApiAccess[]>> = {
       verbs: ['get', 'list', 'watch'],
     },
   ],
+  // The xDS control plane builds its endpoints from the EndpointSlices of
+  // each --service it serves: the same list + watch, in its own namespace.
+  'xds-server': [
+    {
+      apiGroups: ['discovery.k8s.io'],
+      resources: ['endpointslices'],
+      verbs: ['get', 'list', 'watch'],
+    },
+  ],
   // Linkerd 1's io.l5d.k8s namer (linkerd1-daemonset) watches a Service and
   // its Endpoints, through kubectl proxy with the router pod's token.
   linkerd: [

@@ -5,7 +5,7 @@ import type { IService } from 'kubernetes-models/v1/Service';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { KubeObject } from './kube-object.js';
-import { containers } from './pod-templates.js';
+import { containers, podTemplates } from './pod-templates.js';
 import { renderScenario, scenarioFolders } from './scenario-manifests.js';
 
 /**
@@ -39,16 +39,32 @@ interface Scenario {
     args?: string[];
   };
   service: { name?: string; kind: 'clusterip' | 'headless' | 'nodeport' };
-  balancer?: { kind: 'grpclb'; args?: string[] };
+  balancer?: { kind: BalancerKind; args?: string[] };
   clients: ScenarioClient[];
 }
 
+type BalancerKind = 'grpclb' | 'xds';
+
 /**
- * The lookaside balancer's objects, as k8s/components/grpclb-balancer names
- * them: the kind runtime scales that Deployment for `balancer:` steps, and
- * `lb: grpclb` clients dial that Service's port.
+ * Each balancer's objects, as k8s/components/grpclb-balancer and
+ * xds-control-plane name them: the kind runtime scales that Deployment for
+ * `balancer:` steps, and the clients dial that Service's port (`lb: grpclb`
+ * clients by flag, xds: clients through their bootstrap).
  */
-const BALANCER = { deployment: 'grpclb-server', service: 'grpclb', port: 'grpclb' } as const;
+const BALANCERS = {
+  grpclb: { deployment: 'grpclb-server', service: 'grpclb', port: 'grpclb' },
+  xds: { deployment: 'xds-server', service: 'xds-server', port: 'grpc' },
+} as const satisfies Record<BalancerKind, unknown>;
+
+/** The parts of a client's xDS bootstrap checked here (xdsBootstrap() in apps/xds-server). */
+interface XdsBootstrap {
+  xds_servers?: {
+    server_uri?: string;
+    channel_creds?: { type?: string }[];
+    server_features?: string[];
+  }[];
+  node?: { id?: string; locality?: unknown };
+}
 
 /** The scenario schema's default (docs/writing-a-scenario.md). */
 const DEFAULT_RPS = 20;
@@ -87,19 +103,42 @@ describe.each(folders.map((folder) => [folder.id, folder.dir]))(
       expect(found, `${kind}/${namespace}/${name}`).toBeDefined();
       return found!;
     };
+    /** The balancer Service's DNS name and the port its clients dial. */
+    const balancerAddress = async (kind: BalancerKind) => {
+      const names = BALANCERS[kind];
+      const service = (await find('Service', names.service)) as unknown as IService;
+      const port = service.spec?.ports?.find((p) => p.name === names.port)?.port;
+      expect(port, `Service ${names.service}: a port named ${names.port}`).toBeDefined();
+      return `${names.service}.${namespace}.svc.cluster.local:${port}`;
+    };
+    /** The server's Service and its grpc port, in the scenario's namespace. */
+    const servedName = `${scenario.service.name ?? serverName}.${namespace}:grpc`;
     /**
      * What an `lb: grpclb` client is told, as the local runtime tells it: the
-     * balancer Service's grpclb port by DNS name, and the name to ask for
-     * (the server's Service and its grpc port, in the scenario's namespace).
+     * balancer Service's grpclb port by DNS name, and the name to ask for.
      */
-    const grpclbFlags = async () => {
-      const service = (await find('Service', BALANCER.service)) as unknown as IService;
-      const port = service.spec?.ports?.find((p) => p.name === BALANCER.port)?.port;
-      expect(port, `Service ${BALANCER.service}: a port named ${BALANCER.port}`).toBeDefined();
-      return {
-        balancer: `dns:///${BALANCER.service}.${namespace}.svc.cluster.local:${port}`,
-        service: `${scenario.service.name ?? serverName}.${namespace}:grpc`,
-      };
+    const grpclbFlags = async () => ({
+      balancer: `dns:///${await balancerAddress('grpclb')}`,
+      service: servedName,
+    });
+    /**
+     * An xds: client's bootstrap: GRPC_XDS_BOOTSTRAP names a file in a
+     * ConfigMap volume of the Job, which the manifests must hold.
+     */
+    const xdsBootstrap = async (job: KubeObject, client: string): Promise<XdsBootstrap> => {
+      const [pod] = podTemplates([job]);
+      const program = containers([job]).find((c) => c.container.name === 'client')?.container;
+      const file = program?.env?.find((e) => e.name === 'GRPC_XDS_BOOTSTRAP')?.value;
+      expect(file, `${client}: GRPC_XDS_BOOTSTRAP`).toBeDefined();
+      const mount = program?.volumeMounts?.find((m) => file!.startsWith(`${m.mountPath}/`));
+      expect(mount, `${client}: a volume mounted above ${file}`).toBeDefined();
+      const volume = pod?.spec.volumes?.find((v) => v.name === mount!.name);
+      const configMap = volume?.configMap?.name;
+      expect(configMap, `${client}: volume ${mount!.name} from a ConfigMap`).toBeDefined();
+      const data = (await find('ConfigMap', configMap!)).data as Record<string, string> | undefined;
+      const key = file!.slice(mount!.mountPath.length + 1);
+      expect(data?.[key], `ConfigMap ${configMap}: ${key}`).toBeDefined();
+      return JSON.parse(data![key]!) as XdsBootstrap;
     };
 
     it('on the server: replicas and flags', async () => {
@@ -118,25 +157,41 @@ describe.each(folders.map((folder) => [folder.id, folder.dir]))(
       expect(args).toEqual(expect.arrayContaining(scenario.server.args ?? []));
     });
 
-    it('on the balancer: one grpclb-server with its flags behind a grpclb port, only if asked for', async () => {
-      const deployments = (await render()).filter(
-        (o) => o.kind === 'Deployment' && o.metadata.name === BALANCER.deployment,
-      );
-      if (!scenario.balancer) {
-        expect(deployments, 'a balancer that scenario.yaml does not have').toEqual([]);
-        return;
+    it('on the balancer: the one of its kind, with its flags behind its port, only if asked for', async () => {
+      const deployments = (await render())
+        .filter((o) => o.kind === 'Deployment')
+        .map((o) => o.metadata.name);
+      for (const [kind, names] of Object.entries(BALANCERS)) {
+        if (kind === scenario.balancer?.kind) continue;
+        expect(deployments, `a ${kind} balancer that scenario.yaml does not have`).not.toContain(
+          names.deployment,
+        );
       }
-      const deployment = await find('Deployment', BALANCER.deployment);
+      if (!scenario.balancer) return;
+      const names = BALANCERS[scenario.balancer.kind];
+      const deployment = await find('Deployment', names.deployment);
       // The local runtime runs one; `balancer: start` scales back to 1.
       expect((deployment.spec as { replicas?: number }).replicas).toBe(1);
-      const balancer = containers([deployment]).find(
-        (c) => c.container.name === BALANCER.deployment,
-      );
-      expect(balancer, `a container named ${BALANCER.deployment}`).toBeDefined();
-      expect(balancer?.container.args ?? []).toEqual(
-        expect.arrayContaining(scenario.balancer.args ?? []),
-      );
-      await grpclbFlags();
+      const balancer = containers([deployment]).find((c) => c.container.name === names.deployment);
+      expect(balancer, `a container named ${names.deployment}`).toBeDefined();
+      const args = balancer?.container.args ?? [];
+      expect(args).toEqual(expect.arrayContaining(scenario.balancer.args ?? []));
+      await balancerAddress(scenario.balancer.kind);
+      if (scenario.balancer.kind === 'xds') {
+        // Every xds: client's listener is a Service the control plane serves.
+        const served = args
+          .filter((arg) => arg.startsWith('--service='))
+          .map((arg) => arg.slice('--service='.length));
+        for (const client of scenario.clients.filter((c) => c.target.startsWith('xds:'))) {
+          const listener = client.target.replace(/^xds:\/\/[^/]*\//, '');
+          const service = listener.replace(/(\.svc\.cluster\.local)?(:[^:]+)?$/, '');
+          expect(
+            served.map((s) => s.replace(/:[^:]+$/, '')),
+            `${client.name}: --service for ${client.target}`,
+          ).toContain(service);
+        }
+        expect(served, 'the server Service and its grpc port').toContain(servedName);
+      }
     });
 
     it('on the Service kind', async () => {
@@ -168,6 +223,22 @@ describe.each(folders.map((folder) => [folder.id, folder.dir]))(
         const args = program?.container.args ?? [];
         const given = flags(args);
         const grpclb = client.lb === 'grpclb' ? await grpclbFlags() : undefined;
+        if (client.target.startsWith('xds:')) {
+          // The bootstrap names the control plane's Service, as
+          // xdsBootstrap() in apps/xds-server writes it.
+          const bootstrap = await xdsBootstrap(job, client.name);
+          expect(bootstrap.xds_servers?.map((s) => s.server_uri)).toEqual([
+            await balancerAddress('xds'),
+          ]);
+          expect(bootstrap.xds_servers?.[0]?.channel_creds).toEqual([{ type: 'insecure' }]);
+          expect(bootstrap.xds_servers?.[0]?.server_features).toEqual(['xds_v3']);
+          expect(bootstrap.node?.id, `${client.name}: node.id`).toBeTruthy();
+          // grpc-js-xds refuses a bootstrap without node.locality.
+          expect(bootstrap.node?.locality, `${client.name}: node.locality`).toBeTypeOf('object');
+        } else {
+          const env = program?.container.env ?? [];
+          expect(env.map((e) => e.name)).not.toContain('GRPC_XDS_BOOTSTRAP');
+        }
         const expected = new Map<string, string | undefined>([
           ['--name', client.name],
           ['--target', client.target],

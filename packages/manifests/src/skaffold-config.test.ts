@@ -42,6 +42,7 @@ describe("the repository's skaffold.yaml", () => {
       ['grpc-lb-lab/client-grpc', '.', 'apps/client-grpc/Dockerfile'],
       ['grpc-lb-lab/client-http', '.', 'apps/client-http/Dockerfile'],
       ['grpc-lb-lab/grpclb-server', '.', 'apps/grpclb-server/Dockerfile'],
+      ['grpc-lb-lab/xds-server', '.', 'apps/xds-server/Dockerfile'],
     ]);
   });
 

@@ -144,6 +144,7 @@ describe('renderSkaffoldPipeline and skaffoldImageProblems on broken input', () 
       'grpc-lb-lab/client-grpc is built, but no pipeline deploys it',
       'grpc-lb-lab/client-http is built, but no pipeline deploys it',
       'grpc-lb-lab/grpclb-server is built, but no pipeline deploys it',
+      'grpc-lb-lab/xds-server is built, but no pipeline deploys it',
     ]);
   });
 });
