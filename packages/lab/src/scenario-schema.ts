@@ -178,7 +178,7 @@ export const scenarioSchema = z
     balancer: z
       .strictObject({
         kind: z.enum(['grpclb', 'xds']),
-        /** Extra grpclb-server flags, as on its command line (e.g. a --drop rule). */
+        /** Extra grpclb-server or xds-server flags, as on its command line (e.g. a --drop rule). */
         args: z.array(z.string()).default([]),
       })
       .optional(),
