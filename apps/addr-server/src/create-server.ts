@@ -1,8 +1,8 @@
+import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Server as HttpServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as grpc from '@grpc/grpc-js';
-import { UsageError } from '@lab/cli';
+import type * as grpc from '@grpc/grpc-js';
+import { bindGrpc, listenHttp } from '@lab/server-kit';
 import { type AddrServerEnv, grpcLogVerbosity, readEnv } from './env.js';
 import { type Identity, resolveIdentity } from './identity.js';
 import { createMetrics } from './metrics.js';
@@ -87,9 +87,14 @@ export function createAddrServer(options: AddrServerOptions): AddrServer {
     identity,
     state,
     async start() {
-      const grpcPort = await bindGrpc(grpcServer, options.bind, options.grpcPort);
+      const grpcPort = await bindGrpc(
+        grpcServer,
+        options.bind,
+        options.grpcPort,
+        grpcLogVerbosity(),
+      );
       try {
-        httpServer = await listenHttp(app, options.bind, options.httpPort);
+        httpServer = await listenHttp(createServer(app), options.bind, options.httpPort);
       } catch (error) {
         grpcServer.forceShutdown();
         throw error;
@@ -127,48 +132,4 @@ export function createAddrServer(options: AddrServerOptions): AddrServer {
     },
     forceClose,
   };
-}
-
-function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-function bindError(what: string, address: string, detail: string): Error {
-  if (detail.includes('EADDRINUSE')) return new UsageError(`${what} ${address} is already in use`);
-  if (detail.includes('EADDRNOTAVAIL')) {
-    return new UsageError(
-      `${what} ${address}: address not available on this machine` +
-        ' (Linux routes all of 127.0.0.0/8 to loopback; on macOS add an alias: sudo ifconfig lo0 alias <ip>)',
-    );
-  }
-  if (detail.includes('EACCES')) return new UsageError(`${what} ${address}: permission denied`);
-  return new Error(`${what} ${address}: ${detail}`);
-}
-
-function bindGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
-  const address = hostPort(host, port);
-  // grpc-js logs its own multi-line account of a failed bind; the error we
-  // raise says the same in one line, so its log is muted for the bind only.
-  grpc.setLogVerbosity(grpc.logVerbosity.NONE);
-  return new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, bound) => {
-      if (error) reject(bindError('gRPC port', address, error.message));
-      else resolve(bound);
-    });
-  }).finally(() => grpc.setLogVerbosity(grpcLogVerbosity()));
-}
-
-function listenHttp(
-  app: ReturnType<typeof createHttpApp>,
-  host: string,
-  port: number,
-): Promise<HttpServer> {
-  const address = hostPort(host, port);
-  return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
-    server.once('listening', () => resolve(server));
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(bindError('HTTP port', address, error.code ?? error.message));
-    });
-  });
 }

@@ -1,4 +1,3 @@
-import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
@@ -9,6 +8,7 @@ import {
   KubeSliceSource,
   type SliceSource,
 } from '@lab/resolver-kubernetes';
+import { bindGrpc, listenHttp } from '@lab/server-kit';
 import { HealthImplementation } from 'grpc-health-check';
 import { handleBalanceLoad } from './balance-load.js';
 import { ClientStatsBook, type ClientTotals } from './client-stats.js';
@@ -200,37 +200,4 @@ export function createGrpclbServer(options: GrpclbServerOptions): GrpclbServer {
     forceClose,
     clients: () => clients.all(),
   };
-}
-
-function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-function bindError(what: string, address: string, detail: string): Error {
-  if (detail.includes('EADDRINUSE')) return new UsageError(`${what} ${address} is already in use`);
-  if (detail.includes('EADDRNOTAVAIL')) {
-    return new UsageError(`${what} ${address}: address not available on this machine`);
-  }
-  if (detail.includes('EACCES')) return new UsageError(`${what} ${address}: permission denied`);
-  return new Error(`${what} ${address}: ${detail}`);
-}
-
-function bindGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
-  const address = hostPort(host, port);
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, bound) => {
-      if (error) reject(bindError('gRPC port', address, error.message));
-      else resolve(bound);
-    });
-  });
-}
-
-function listenHttp(server: HttpServer, host: string, port: number): Promise<void> {
-  const address = hostPort(host, port);
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(bindError('HTTP port', address, error.code ?? error.message)),
-    );
-    server.listen(port, host, () => resolve());
-  });
 }
