@@ -124,17 +124,20 @@ export class LocalRuntime implements Runtime {
   async balancer(to: 'stop' | 'start'): Promise<void> {
     const lookaside = this.lookaside;
     if (!lookaside) throw new Error('this scenario runs no balancer');
-    if (to === 'stop') await lookaside.stop();
-    else {
-      await lookaside.start();
-      // As a scale step waits for Ready pods: back once its clients are back.
-      if (this.clients.length > 0) await lookaside.waitForStreams(this.lookasideClients());
+    const note = (detail: string) => this.sink?.event({ at: Date.now(), kind: 'note', detail });
+    if (to === 'stop') {
+      await lookaside.stop();
+      note('balancer stopped');
+      return;
     }
-    this.sink?.event({
-      at: Date.now(),
-      kind: 'note',
-      detail: to === 'stop' ? 'balancer stopped' : `balancer listening on ${lookaside.address}`,
-    });
+    await lookaside.start();
+    note(`balancer listening on ${lookaside.address}`);
+    // As a scale step waits for Ready pods: back once its clients are back.
+    if (this.clients.length > 0) {
+      const clients = this.lookasideClients();
+      await lookaside.waitForStreams(clients);
+      note(`balancer: its ${clients === 1 ? 'client has' : `${clients} clients have`} reconnected`);
+    }
   }
 
   /** Through the Kubernetes API, as on a real cluster; then waits as `kubectl rollout status`. */
