@@ -187,7 +187,7 @@ describe('bad input', () => {
     const done = await lab(['no-such']).finished;
     expect(done.code).toBe(2);
     expect(done.stderr.trim()).toBe(
-      "lab: error: unknown scenario 'no-such'; known: api-resolver, envoy-static, grpclb, headless-dns, headless-dns-max-age, istio, l4-lb, linkerd, linkerd1-daemonset, re-resolve-pool, xds-proxyless (or list, all, down)",
+      "lab: error: unknown scenario 'no-such'; known: api-resolver, envoy-dynamic, envoy-static, grpclb, headless-dns, headless-dns-max-age, istio, l4-lb, linkerd, linkerd1-daemonset, re-resolve-pool, xds-proxyless (or list, all, down)",
     );
   });
 
@@ -226,7 +226,7 @@ describe('bad input', () => {
     expect(done.code).toBe(0);
     for (const id of ['l4-lb', 'headless-dns', 'headless-dns-max-age', 'api-resolver'])
       expect(done.stdout).toContain(id);
-    expect(done.stdout).toMatch(/^lab: 11 scenarios$/m);
+    expect(done.stdout).toMatch(/^lab: 12 scenarios$/m);
   });
 });
 

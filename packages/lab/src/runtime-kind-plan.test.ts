@@ -54,6 +54,7 @@ describe('the kind plan of each scenario', () => {
   it('covers every scenario that runs on kind', () => {
     expect(kindIds).toEqual([
       'api-resolver',
+      'envoy-dynamic',
       'envoy-static',
       'grpclb',
       'headless-dns',
