@@ -4,7 +4,7 @@ import {
   duration,
   intIn,
   keyValue,
-  onShutdownSignals,
+  drainOnShutdownSignals,
   port,
   runCli,
   shutDownWhenLifelineCloses,
@@ -88,20 +88,7 @@ const program = new Command('addr-server')
     const { podName, podIp, nodeName } = server.identity;
     // Handlers first: a supervisor that sends SIGTERM as soon as it reads the
     // "listening" line must get a drain, not the default kill.
-    onShutdownSignals(
-      (signal) => {
-        console.log(`addr-server ${podName}: ${signal} received`);
-        void server.shutdown().then((outcome) => {
-          console.log(`addr-server ${podName}: stopped (${outcome})`);
-          process.exit(outcome === 'graceful' ? 0 : 1);
-        });
-      },
-      (signal) => {
-        console.log(`addr-server ${podName}: ${signal} received again: stopping now`);
-        server.forceClose();
-        process.exit(1);
-      },
-    );
+    drainOnShutdownSignals(`addr-server ${podName}`, server);
     shutDownWhenLifelineCloses();
     const { grpcPort, httpPort } = await server.start();
     console.log(

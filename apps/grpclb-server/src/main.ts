@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import {
   duration,
   nonEmpty,
-  onShutdownSignals,
+  drainOnShutdownSignals,
   port,
   runCli,
   shutDownWhenLifelineCloses,
@@ -99,20 +99,7 @@ const program = new Command('grpclb-server')
       shutdownGraceMs: flags.shutdownGrace,
       log: (message) => console.log(`grpclb-server: ${message}`),
     });
-    onShutdownSignals(
-      (signal) => {
-        console.log(`grpclb-server: ${signal} received`);
-        void server.shutdown().then((outcome) => {
-          console.log(`grpclb-server: stopped (${outcome})`);
-          process.exit(outcome === 'graceful' ? 0 : 1);
-        });
-      },
-      (signal) => {
-        console.log(`grpclb-server: ${signal} received again: stopping now`);
-        server.forceClose();
-        process.exit(1);
-      },
-    );
+    drainOnShutdownSignals('grpclb-server', server);
     shutDownWhenLifelineCloses();
     const { grpcPort, httpPort } = await server.start();
     console.log(

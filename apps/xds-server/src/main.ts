@@ -3,7 +3,7 @@ import {
   duration,
   nonEmpty,
   oneOf,
-  onShutdownSignals,
+  drainOnShutdownSignals,
   port,
   runCli,
   shutDownWhenLifelineCloses,
@@ -126,20 +126,7 @@ const program = new Command('xds-server')
       shutdownGraceMs: flags.shutdownGrace,
       log: (message) => console.log(`xds-server: ${message}`),
     });
-    onShutdownSignals(
-      (signal) => {
-        console.log(`xds-server: ${signal} received`);
-        void server.shutdown().then((outcome) => {
-          console.log(`xds-server: stopped (${outcome})`);
-          process.exit(outcome === 'graceful' ? 0 : 1);
-        });
-      },
-      (signal) => {
-        console.log(`xds-server: ${signal} received again: stopping now`);
-        server.forceClose();
-        process.exit(1);
-      },
-    );
+    drainOnShutdownSignals('xds-server', server);
     shutDownWhenLifelineCloses();
     const { grpcPort, httpPort } = await server.start();
     const served = server.services.map((s) => s.clusterName).join(', ');

@@ -26,3 +26,32 @@ export function onShutdownSignals(
     process.off('SIGINT', handler);
   };
 }
+
+/** A server that drains on request, and can be cut short. */
+export interface DrainingServer {
+  /** Resolves with 'graceful' when every call finished in time, anything else when cut. */
+  shutdown(): Promise<string>;
+  forceClose(): void;
+}
+
+/**
+ * The lab's servers on SIGTERM or SIGINT: drain, then exit 0 (1 if the drain
+ * was cut); a second signal closes at once and exits 1. Every line is
+ * prefixed with `name`, as the server's other log lines are.
+ */
+export function drainOnShutdownSignals(name: string, server: DrainingServer): () => void {
+  return onShutdownSignals(
+    (signal) => {
+      console.log(`${name}: ${signal} received`);
+      void server.shutdown().then((outcome) => {
+        console.log(`${name}: stopped (${outcome})`);
+        process.exit(outcome === 'graceful' ? 0 : 1);
+      });
+    },
+    (signal) => {
+      console.log(`${name}: ${signal} received again: stopping now`);
+      server.forceClose();
+      process.exit(1);
+    },
+  );
+}
