@@ -187,7 +187,7 @@ describe('bad input', () => {
     const done = await lab(['no-such']).finished;
     expect(done.code).toBe(2);
     expect(done.stderr.trim()).toBe(
-      "lab: error: unknown scenario 'no-such'; known: api-resolver, envoy-dynamic, envoy-static, grpclb, headless-dns, headless-dns-max-age, istio, l4-lb, linkerd, linkerd1-daemonset, re-resolve-pool, xds-proxyless (or list, all, down)",
+      "lab: error: unknown scenario 'no-such'; known: api-resolver, envoy-dynamic, envoy-static, grpclb, headless-dns, headless-dns-max-age, istio, l4-lb, linkerd, linkerd1-daemonset, node-proxy, re-resolve-pool, xds-proxyless (or list, all, down)",
     );
   });
 
@@ -213,20 +213,23 @@ describe('bad input', () => {
     );
   });
 
-  it('refuses a kind-only scenario on the local runtime and names --runtime kind, exit 2', async () => {
-    const done = await lab(['envoy-static']).finished;
-    expect(done.code).toBe(2);
-    expect(done.stderr.trim()).toBe(
-      'lab: error: envoy-static runs on kind, not on the local runtime (try --runtime kind)',
-    );
-  });
+  it.each(['envoy-static', 'node-proxy'])(
+    'refuses the kind-only %s on the local runtime and names --runtime kind, exit 2',
+    async (id) => {
+      const done = await lab([id]).finished;
+      expect(done.code).toBe(2);
+      expect(done.stderr.trim()).toBe(
+        `lab: error: ${id} runs on kind, not on the local runtime (try --runtime kind)`,
+      );
+    },
+  );
 
   it('lists the scenarios', async () => {
     const done = await lab(['list']).finished;
     expect(done.code).toBe(0);
     for (const id of ['l4-lb', 'headless-dns', 'headless-dns-max-age', 'api-resolver'])
       expect(done.stdout).toContain(id);
-    expect(done.stdout).toMatch(/^lab: 12 scenarios$/m);
+    expect(done.stdout).toMatch(/^lab: 13 scenarios$/m);
   });
 });
 

@@ -2,23 +2,24 @@
 /**
  * pnpm lab: run a scenario end to end, narrate it, measure it, judge it.
  *   pnpm lab list
- *   pnpm lab <id> [--runtime local|kind] [--step] [--speed N] [--json] [--report-dir D] [--keep] [--dry-run]
+ *   pnpm lab <id> [--runtime local|kind] [--dashboard] [--step] [--speed N] [--json] [--report-dir D] [--keep] [--dry-run]
  *   pnpm lab all [--runtime local|kind] [--speed N] [--dry-run]
  *   pnpm lab down [--dry-run]          delete the kind cluster
+ *   pnpm lab <id> --runtime cluster --context C --registry R [--namespace N] [--yes] [--dry-run]
+ *   pnpm lab down --runtime cluster --context C [--namespace N] [--dry-run]
+ *   pnpm lab compare [ids...]        one matrix for several setups (lab-compare.ts)
+ *   pnpm lab report <report.json>    a saved run as one HTML file (lab-report.ts)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
-import { numberAtLeast, onShutdownSignals, oneOf, runCli, UsageError } from '@lab/cli';
+import { numberAtLeast, oneOf, runCli, UsageError } from '@lab/cli';
 import {
   checkTools,
-  createKindRuntime,
   KIND_DOWN_TOOLS,
   kindToolsFor,
   kindClusterOf,
-  type LoadedScenario,
-  LocalRuntime,
   listScenarioIds,
   loadScenario,
   missingToolsMessage,
@@ -28,6 +29,7 @@ import {
   type RunResult,
   type Runtime,
   runScenario,
+  renderTopologyLines,
   renderVerdictTable,
   silentNarrator,
   summarizeVerdicts,
@@ -35,86 +37,44 @@ import {
   writeReport,
   ZxRunner,
 } from '@lab/lab';
-import { stopAll } from '@lab/local-cluster';
+import { dashboardOptions, startLabDashboard } from './lab-dashboard.js';
+import {
+  clusterDownCommand,
+  clusterOptions,
+  printClusterPlan,
+  refuseClusterFlags,
+} from './lab-cluster.js';
+import {
+  checkRuntime,
+  createLabRuntime,
+  KIND_CLUSTER_CONFIG,
+  LAB_RUNTIMES,
+  manifestsOf,
+  type RuntimeFlags,
+  refuseClusterSpeed,
+  stopEverythingOnSignal,
+} from './lab-runtime.js';
 import { repoRoot, table, workFromRepoRoot } from './script-kit.js';
 
 /** Where --keep leaves the local cluster's kubeconfig, relative to the repository root. */
 const KEEP_KUBECONFIG = '.lab/kubeconfig';
-/** The kind cluster every kind run uses (its name, nodes and port mappings). */
-const KIND_CLUSTER_CONFIG = resolve(repoRoot, 'k8s/kind/cluster.yaml');
 
-interface Flags {
+interface Flags extends RuntimeFlags {
   scenariosDir: string;
-  runtime: 'local' | 'kind';
   step?: boolean;
-  speed: number;
   json?: boolean;
   reportDir: string;
-  keep?: boolean;
   dryRun?: boolean;
 }
 
 /** The runtime a run is using, so Ctrl-C can tear it down (a kind namespace outlives the process). */
 let active: Runtime | undefined;
 
-/**
- * Ctrl-C or SIGTERM: a kind run stops its kubectl streams and deletes its
- * namespace (unless --keep), every process the lab started stops, then exit
- * 130 (128 + SIGINT). A second Ctrl-C exits at once.
- */
-function stopEverythingOnSignal(): void {
-  onShutdownSignals((signal) => {
-    process.stderr.write(`\nlab: ${signal}: stopping every process it started\n`);
-    const runtime = active?.name === 'kind' ? active : undefined;
-    if (runtime) process.stderr.write('lab: tearing the kind run down first\n');
-    void Promise.allSettled([runtime?.teardown(), stopAll(2000)]).then(() => process.exit(130));
-  });
-}
-
-function checkRuntime(loaded: LoadedScenario, flags: Flags): void {
-  const { scenario } = loaded;
-  if (!scenario.runtimes.includes(flags.runtime)) {
-    throw new UsageError(
-      `${scenario.id} runs on ${scenario.runtimes.join(', ')}, not on the ${flags.runtime} runtime` +
-        (scenario.runtimes.includes('kind') ? ' (try --runtime kind)' : ''),
-    );
-  }
-}
-
-/**
- * The manifests hold speed-1 flags (client windows, resolution intervals,
- * MAX_CONNECTION_AGE) and CoreDNS's TTL is the cluster's, so a faster run
- * would measure something else than the scenario says.
- */
-function refuseKindSpeed(flags: Flags): void {
-  if (flags.runtime === 'kind' && flags.speed !== 1) {
-    throw new UsageError(
-      `the kind runtime runs at --speed 1 only (the manifests hold the real durations); drop --speed ${flags.speed}`,
-    );
-  }
-}
-
-async function createRuntime(loaded: LoadedScenario, flags: Flags): Promise<Runtime> {
-  checkRuntime(loaded, flags);
-  if (flags.runtime === 'kind') {
-    const missing = missingToolsMessage(
-      await checkTools(kindToolsFor(loaded.scenario.tools)),
-      'the kind runtime',
-    );
-    if (missing) throw new UsageError(missing);
-    return createKindRuntime(loaded, {
-      root: repoRoot,
-      clusterConfig: KIND_CLUSTER_CONFIG,
-      keep: flags.keep === true,
-    });
-  }
-  return new LocalRuntime(loaded.scenario, { speed: flags.speed });
-}
-
 /** --dry-run: the kind runtime's command plan, printed; nothing runs. */
 async function printPlan(id: string, flags: Flags): Promise<number> {
   const loaded = loadScenario(flags.scenariosDir, id, repoRoot);
-  checkRuntime(loaded, flags);
+  if (flags.runtime === 'cluster') return printClusterPlan(loaded, flags, flags.keep === true);
+  checkRuntime(loaded, flags.runtime);
   const plan = await planKindRun(loaded, {
     root: repoRoot,
     clusterConfig: KIND_CLUSTER_CONFIG,
@@ -128,6 +88,7 @@ async function printPlan(id: string, flags: Flags): Promise<number> {
 
 /** pnpm lab down: deletes the kind cluster if there is one; again is fine. */
 async function down(flags: Flags): Promise<void> {
+  if (flags.runtime === 'cluster') return clusterDownCommand(flags, flags.dryRun === true);
   const tools = await checkTools(KIND_DOWN_TOOLS);
   if (flags.dryRun) {
     process.stdout.write(
@@ -165,7 +126,7 @@ async function runOne(
   narrator: Narrator,
 ): Promise<{ result: RunResult; report: string }> {
   const loaded = loadScenario(flags.scenariosDir, id, repoRoot);
-  const runtime = await createRuntime(loaded, flags);
+  const runtime = await createLabRuntime(loaded, flags);
   active = runtime;
   const beforeStep = await stepper(flags);
   const { scenario } = loaded;
@@ -176,7 +137,11 @@ async function runOne(
     keep: flags.keep === true,
     ...(beforeStep ? { beforeStep } : {}),
   });
-  if (flags.keep && runtime.name === 'kind') {
+  if (flags.keep && runtime.name === 'cluster') {
+    // The namespace stays; the teardown said how to remove it.
+    await runtime.teardown();
+    for (const line of runtime.describe()) narrator.say(line);
+  } else if (flags.keep && runtime.name === 'kind') {
     // The namespace stays on the cluster; only what this process follows stops.
     await runtime.teardown();
     for (const line of runtime.describe()) narrator.say(line);
@@ -211,14 +176,14 @@ const program = new Command('lab')
   )
   .argument(
     '<scenario>',
-    'a scenario id, `list` for the scenarios, `all` to run every one this runtime supports, or `down` to delete the kind cluster',
+    'a scenario id, `list` for the scenarios, `all` to run every one this runtime supports, or `down` to delete the kind cluster; `lab compare --help` and `lab report --help` for the subcommands',
   )
   .addOption(
     new Option(
       '--runtime <name>',
-      'where to run: local (processes on loopback) or kind (a kind cluster)',
+      'where to run: local (processes on loopback), kind (a kind cluster) or cluster (an existing cluster: --context, --registry)',
     )
-      .argParser(oneOf('local', 'kind'))
+      .argParser(oneOf(...LAB_RUNTIMES))
       .default('local'),
   )
   .option('--step', 'pause before each step, like a live talk (needs a terminal)')
@@ -232,11 +197,11 @@ const program = new Command('lab')
   .option('--report-dir <dir>', 'where reports go, relative to the repository root', '.lab/reports')
   .option(
     '--keep',
-    'leave the run up afterwards: the local cluster until Ctrl-C, or the namespace on the kind cluster',
+    'leave the run up afterwards: the local cluster until Ctrl-C, or the namespace on the kind or existing cluster',
   )
   .option(
     '--dry-run',
-    'with --runtime kind (or `down`): print every docker, kind and kubectl command a run executes, in order, and run none',
+    'with --runtime kind or cluster (or `down`): print every docker, kind and kubectl command a run executes, in order, and run none',
   )
   .option(
     '--scenarios-dir <dir>',
@@ -245,7 +210,7 @@ const program = new Command('lab')
   )
   .addHelpText(
     'after',
-    `\nScenarios live in k8s/scenarios/<id>/scenario.yaml; docs/writing-a-scenario.md describes them,\ndocs/kind-runtime.md the kind runtime.\nExit codes: 0 every check passed, 1 a check failed, 2 bad input or a missing tool, 130 interrupted.`,
+    `\nScenarios live in k8s/scenarios/<id>/scenario.yaml; docs/writing-a-scenario.md describes them,\ndocs/kind-runtime.md the kind runtime, docs/cluster-runtime.md the cluster runtime.\nExit codes: 0 every check passed, 1 a check failed, 2 bad input or a missing tool, 130 interrupted.`,
   )
   .action(async (id: string, flags: Flags) => {
     workFromRepoRoot();
@@ -262,16 +227,17 @@ const program = new Command('lab')
       console.log(`lab: ${ids.length} scenarios`);
       return;
     }
+    refuseClusterFlags(flags, flags.runtime);
     if (id === 'down') {
       await down(flags);
       return;
     }
-    if (flags.dryRun && flags.runtime !== 'kind') {
+    if (flags.dryRun && flags.runtime === 'local') {
       throw new UsageError(
         "--dry-run prints the kind runtime's command plan; add --runtime kind (the local runtime runs no commands)",
       );
     }
-    refuseKindSpeed(flags);
+    refuseClusterSpeed(flags);
     if (id === 'all' && flags.keep) throw new UsageError('--keep goes with one scenario, not all');
     if (flags.dryRun) {
       const planned = id === 'all' ? ids : [id];
@@ -286,17 +252,21 @@ const program = new Command('lab')
         if (id === 'all') console.log(`\n━━ ${scenarioId} ━━`);
         commands += await printPlan(scenarioId, flags);
       }
-      console.log(`lab ${id} --runtime kind --dry-run: ${commands} commands planned, none run`);
+      console.log(
+        `lab ${id} --runtime ${flags.runtime} --dry-run: ${commands} commands planned, none run`,
+      );
       return;
     }
-    stopEverythingOnSignal();
-    const narrator = flags.json ? silentNarrator : terminalNarrator();
+    stopEverythingOnSignal('lab', () => active);
+    const dashboard = await startLabDashboard(id, flags);
+    const base = flags.json ? silentNarrator : terminalNarrator();
+    const narrator = dashboard?.narrate(base) ?? base;
     if (id === 'all') {
       const started = Date.now();
       const rows: { id: string; result: RunResult; report: string }[] = [];
       for (const scenarioId of ids) {
         const { scenario } = loadScenario(scenariosDir, scenarioId, repoRoot);
-        if (!scenario.runtimes.includes(flags.runtime)) continue;
+        if (!scenario.runtimes.includes(manifestsOf(flags.runtime))) continue;
         if (!flags.json) console.log(`\n━━ ${scenarioId} ━━`);
         rows.push({ id: scenarioId, ...(await runOne(scenarioId, flags, narrator)) });
       }
@@ -353,6 +323,7 @@ const program = new Command('lab')
             pass: result.pass,
             wallMs: result.endedAt - result.startedAt,
             checks: rows,
+            ...(result.topology ? { topology: result.topology } : {}),
             report,
           },
           null,
@@ -361,12 +332,32 @@ const program = new Command('lab')
       );
     } else {
       console.log(renderVerdictTable(rows));
+      if (result.topology) console.log(renderTopologyLines(result.topology).join('\n'));
       console.log(`report: ${report}`);
     }
     console.log(`${summarizeVerdicts(id, rows)} in ${seconds} s`);
     if (!result.pass) process.exitCode = 1;
+    await dashboard?.finish(result);
     // The local cluster lives in this process; a kind run's namespace does not need it.
     if (flags.keep && flags.runtime === 'local') await new Promise(() => {});
   });
 
-await runCli(program);
+for (const option of dashboardOptions()) program.addOption(option);
+for (const option of clusterOptions()) program.addOption(option);
+
+/**
+ * Subcommands that take other arguments than a scenario id have their own
+ * file and their own --help: `pnpm lab compare …`.
+ */
+const SUBCOMMANDS: Record<string, () => Promise<{ command: Command }>> = {
+  compare: () => import('./lab-compare.js'),
+  report: () => import('./lab-report.js'),
+};
+
+const sub = SUBCOMMANDS[process.argv[2] ?? ''];
+if (sub) {
+  const { command } = await sub();
+  await runCli(command, [process.argv[0]!, process.argv[1]!, ...process.argv.slice(3)]);
+} else {
+  await runCli(program);
+}

@@ -60,6 +60,11 @@ export function requireIp(value: string): string {
 }
 
 /** A table for the terminal; plain text when stdout is not a TTY (logs, CI, files). */
-export function table(head: string[]): Table.Table {
-  return new Table({ head, ...(process.stdout.isTTY ? {} : { style: { head: [], border: [] } }) });
+/** `colWidths` (null: fit the content) wraps long cells at word boundaries. */
+export function table(head: string[], colWidths?: (number | null)[]): Table.Table {
+  return new Table({
+    head,
+    ...(colWidths ? { colWidths, wordWrap: true } : {}),
+    ...(process.stdout.isTTY ? {} : { style: { head: [], border: [] } }),
+  });
 }

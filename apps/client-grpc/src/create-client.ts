@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { type AddrServiceClient, loadAddrProto } from '@lab/proto';
-import { runClient, type WindowRecorder } from '@lab/stats';
+import { PROXY_HEADER, proxyIdentity, runClient, type WindowRecorder } from '@lab/stats';
 import { ChannelPool } from './pool-balancer.js';
 import { openPoolChannel } from './pool-channel.js';
 import { describePoolEvent, startPoolRefresh } from './pool-refresh.js';
@@ -24,6 +24,8 @@ export interface GrpcClientOptions {
   target: string;
   /** Client name in every window line. */
   name: string;
+  /** The node the client runs on (NODE_NAME), in every window line; undefined when unknown. */
+  node?: string | undefined;
   call: 'unary' | 'stream';
   /** Channel mode only: each pool channel is pick_first over its one address. */
   lb: LbPolicy;
@@ -146,6 +148,7 @@ export function createGrpcClient(options: GrpcClientOptions): GrpcClient {
         await runClient(callOnce, {
           client: options.name,
           protocol: 'grpc',
+          node: options.node,
           rps: options.call === 'unary' ? options.rps : 0,
           concurrency: options.concurrency,
           durationMs: options.durationMs,
@@ -172,16 +175,25 @@ function unaryCall(
 ): Promise<void> {
   const started = performance.now();
   return new Promise((resolve) => {
-    client.GetAddr(
+    let proxy: string | undefined;
+    const call = client.GetAddr(
       { client: options.name },
       { deadline: Date.now() + options.deadlineMs },
       (error, reply) => {
         if (error || !reply) recorder.recordError(statusName(error?.code));
         else
-          recorder.recordOk({ pod: reply.podName, ip: reply.podIp }, performance.now() - started);
+          recorder.recordOk(
+            { pod: reply.podName, ip: reply.podIp, node: reply.nodeName },
+            performance.now() - started,
+            proxy,
+          );
         resolve();
       },
     );
+    // Initial metadata comes before the reply: a proxy's name, when one answered on the way.
+    call.on('metadata', (metadata: grpc.Metadata) => {
+      proxy = proxyIdentity(metadata.get(PROXY_HEADER));
+    });
   });
 }
 
@@ -204,16 +216,26 @@ function streamCall(
     if (signal.aborted) return resolve();
     const stream = client.WatchAddr({ client: options.name, intervalMs });
     let last = performance.now();
+    // One set of initial metadata per stream: every message crossed the same proxy.
+    let proxy: string | undefined;
+    stream.on('metadata', (metadata: grpc.Metadata) => {
+      proxy = proxyIdentity(metadata.get(PROXY_HEADER));
+    });
     const onAbort = () => stream.cancel();
     signal.addEventListener('abort', onAbort, { once: true });
-    stream.on('data', (message: { addr?: { podName: string; podIp: string } | null }) => {
-      const now = performance.now();
-      // The gap between messages, less the requested interval, is the delivery delay.
-      const latency = Math.max(0, now - last - intervalMs);
-      last = now;
-      if (message.addr)
-        recorder.recordOk({ pod: message.addr.podName, ip: message.addr.podIp }, latency);
-    });
+    stream.on(
+      'data',
+      (message: { addr?: { podName: string; podIp: string; nodeName: string } | null }) => {
+        const now = performance.now();
+        // The gap between messages, less the requested interval, is the delivery delay.
+        const latency = Math.max(0, now - last - intervalMs);
+        last = now;
+        if (message.addr) {
+          const { podName, podIp, nodeName } = message.addr;
+          recorder.recordOk({ pod: podName, ip: podIp, node: nodeName }, latency, proxy);
+        }
+      },
+    );
     stream.on('status', (status: grpc.StatusObject) => {
       signal.removeEventListener('abort', onAbort);
       if (

@@ -16,7 +16,7 @@ import {
   shutDownWhenLifelineCloses,
   UsageError,
 } from '@lab/cli';
-import { alternativeResolverEnabled, enableAlternativeResolver } from './env.js';
+import { alternativeResolverEnabled, clientNode, enableAlternativeResolver } from './env.js';
 import { DEFAULT_RESOLVE_INTERVAL_MS, poolTargetOf } from './pool-resolver.js';
 import { namesDnsServer, parseTarget } from './target.js';
 
@@ -156,6 +156,7 @@ Notes:
     const client = createGrpcClient({
       target: target.target,
       name: flags.name,
+      node: clientNode(),
       call: flags.call,
       lb: flags.lb,
       grpclb:

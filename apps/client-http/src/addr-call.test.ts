@@ -38,6 +38,17 @@ describe('callAddr', () => {
     const outcome = await callAddr(agent, url, 1000);
     expect(outcome).toMatchObject({ ok: true, backend: { pod: 'pod-a', ip: '10.0.0.7' } });
     expect(outcome.ok && outcome.latencyMs).toBeGreaterThan(0);
+    // No proxy named itself.
+    expect(outcome).not.toHaveProperty('proxy');
+  });
+
+  it('returns the proxy that named itself in x-lab-proxy', async () => {
+    const url = await serve((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('x-lab-proxy', 'kind-worker2');
+      res.end(JSON.stringify(answer));
+    });
+    expect(await callAddr(agent, url, 1000)).toMatchObject({ ok: true, proxy: 'kind-worker2' });
   });
 
   it.each([503, 404, 302])('counts a %i answer as HTTP_<status>', async (status) => {
@@ -90,7 +101,16 @@ describe('callAddr', () => {
 
 describe('parseAddrAnswer', () => {
   it('reads podName and podIp', () => {
-    expect(parseAddrAnswer(JSON.stringify(answer))).toEqual({ pod: 'pod-a', ip: '10.0.0.7' });
+    expect(parseAddrAnswer(JSON.stringify(answer))).toEqual({
+      pod: 'pod-a',
+      ip: '10.0.0.7',
+      node: 'node-1',
+    });
+  });
+
+  it('still reads an answer without a node', () => {
+    const { nodeName: _, ...withoutNode } = answer;
+    expect(parseAddrAnswer(JSON.stringify(withoutNode))).toEqual({ pod: 'pod-a', ip: '10.0.0.7' });
   });
 
   it.each(['', 'null', '"pod-a"', '{"podName":"","podIp":"1.2.3.4"}', '{"podName":"a","podIp":7}'])(

@@ -1,9 +1,12 @@
 import { type Agent, type IncomingMessage, request } from 'node:http';
-import type { Backend } from '@lab/stats';
+import { type Backend, PROXY_HEADER, proxyIdentity } from '@lab/stats';
 
-/** The outcome of one `GET /addr`: the pod that answered, or why it failed. */
+/**
+ * The outcome of one `GET /addr`: the pod that answered (and the proxy on
+ * the way, when one named itself in `x-lab-proxy`), or why it failed.
+ */
 export type AddrCallOutcome =
-  | { ok: true; backend: Backend; latencyMs: number }
+  | { ok: true; backend: Backend; latencyMs: number; proxy?: string | undefined }
   | { ok: false; code: string };
 
 /** Error codes this client adds to socket codes and `HTTP_<status>`. */
@@ -57,7 +60,13 @@ export function callAddr(agent: Agent, url: URL, deadlineMs: number): Promise<Ad
           if (body === undefined) req.destroy();
           return;
         }
-        finish({ ok: true, backend, latencyMs: performance.now() - started });
+        const proxy = proxyIdentity(res.headers[PROXY_HEADER]);
+        finish({
+          ok: true,
+          backend,
+          latencyMs: performance.now() - started,
+          ...(proxy ? { proxy } : {}),
+        });
       });
     });
     req.end();
@@ -85,7 +94,7 @@ function readBody(res: IncomingMessage, done: (body: string | undefined) => void
 }
 
 /**
- * Reads the pod name and IP out of the addr-server's answer
+ * Reads the pod name, IP and node out of the addr-server's answer
  * (`{"podName", "podIp", "nodeName", "startTime", "callsServed"}`).
  */
 export function parseAddrAnswer(body: string): Backend | undefined {
@@ -96,9 +105,11 @@ export function parseAddrAnswer(body: string): Backend | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { podName, podIp } = value as Record<string, unknown>;
+  const { podName, podIp, nodeName } = value as Record<string, unknown>;
   if (typeof podName !== 'string' || podName === '' || typeof podIp !== 'string') return undefined;
-  return { pod: podName, ip: podIp };
+  // The node is extra: an answer without it still says who served the call.
+  const node = typeof nodeName === 'string' && nodeName !== '' ? { node: nodeName } : {};
+  return { pod: podName, ip: podIp, ...node };
 }
 
 /** The socket error code (ECONNREFUSED, ECONNRESET, ETIMEDOUT, HPE_…, …). */

@@ -50,11 +50,20 @@ describe('createHttpClient run', () => {
     server = undefined;
   });
 
-  async function startServer(): Promise<string> {
+  /** With `proxy`, every answer names that proxy in x-lab-proxy, as the node-proxy Envoy does. */
+  async function startServer(proxy?: string): Promise<string> {
     connections = 0;
     server = createServer((_req, res) => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ podName: 'pod-x', podIp: '127.0.0.1', callsServed: 1 }));
+      if (proxy) res.setHeader('x-lab-proxy', proxy);
+      res.end(
+        JSON.stringify({
+          podName: 'pod-x',
+          podIp: '127.0.0.1',
+          nodeName: 'node-b',
+          callsServed: 1,
+        }),
+      );
     });
     server.on('connection', () => {
       connections += 1;
@@ -98,6 +107,29 @@ describe('createHttpClient run', () => {
     expect(total(lines, 'failed')).toBe(0);
     expect(total(lines, 'ok')).toBeGreaterThan(5);
     expect(connections).toBe(1);
+  });
+
+  it('stamps its node on every window and counts calls per proxy that named itself', async () => {
+    const target = await startServer('node-a');
+    const lines = await run({ target, rps: 0, durationMs: 300, windowMs: 100, node: 'node-a' });
+    expect(total(lines, 'ok')).toBeGreaterThan(5);
+    for (const line of lines) {
+      expect(line.node).toBe('node-a');
+      if (line.ok > 0) {
+        expect(line.proxies).toEqual({ 'node-a': line.ok });
+        expect(line.backendNodes).toEqual({ 'pod-x': 'node-b' });
+      }
+    }
+  });
+
+  it('counts no proxy when no answer named one', async () => {
+    const target = await startServer();
+    const lines = await run({ target, rps: 0, durationMs: 200, windowMs: 100 });
+    expect(total(lines, 'ok')).toBeGreaterThan(5);
+    for (const line of lines) {
+      expect(line).not.toHaveProperty('proxies');
+      expect(line).not.toHaveProperty('node');
+    }
   });
 
   it('stops when the signal aborts and prints the final window', async () => {

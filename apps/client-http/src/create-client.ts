@@ -9,6 +9,8 @@ export interface HttpClientOptions {
   target: string;
   /** Client name in every window line; unique within a run. */
   name?: string | undefined;
+  /** The node the client runs on (NODE_NAME), in every window line; undefined when unknown. */
+  node?: string | undefined;
   /** Calls per second (open loop); 0 runs a closed loop of `concurrency` callers. */
   rps?: number | undefined;
   /**
@@ -44,6 +46,7 @@ export const DEFAULT_KEEPALIVE = false;
 export interface ResolvedHttpClientOptions {
   target: string;
   name: string;
+  node: string | undefined;
   rps: number;
   concurrency: number;
   durationMs: number | undefined;
@@ -72,6 +75,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const resolved: ResolvedHttpClientOptions = {
     target: options.target,
     name: options.name ?? DEFAULT_NAME,
+    node: options.node,
     rps,
     concurrency: options.concurrency ?? defaultConcurrency(rps),
     deadlineMs: options.deadlineMs ?? LOAD_DEFAULTS.deadlineMs,
@@ -96,12 +100,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         await runClient(
           async (recorder) => {
             const outcome = await callAddr(agent, url, resolved.deadlineMs);
-            if (outcome.ok) recorder.recordOk(outcome.backend, outcome.latencyMs);
+            if (outcome.ok) recorder.recordOk(outcome.backend, outcome.latencyMs, outcome.proxy);
             else recorder.recordError(outcome.code);
           },
           {
             client: resolved.name,
             protocol: 'http',
+            node: resolved.node,
             windowMs: resolved.windowMs,
             pretty: resolved.pretty,
             rps: resolved.rps,

@@ -2,9 +2,10 @@
 import { onShutdownSignals, runCli, shutDownWhenLifelineCloses } from '@lab/cli';
 import { createProgram } from './cli-program.js';
 import { createHttpClient } from './create-client.js';
+import { clientNode } from './env.js';
 
 const program = createProgram(async (options) => {
-  const client = createHttpClient(options);
+  const client = createHttpClient({ ...options, node: clientNode() });
   const { name, rps, concurrency, keepalive } = client.options;
   process.stderr.write(
     `${name}: GET ${client.url.href}, ${rps > 0 ? `${rps} rps` : 'closed loop'}, ` +

@@ -1,5 +1,6 @@
 import type { PhaseStats, WindowLine } from '@lab/stats';
 import type { ClientExpect, Scenario } from './scenario-schema.js';
+import type { TopologyReport } from './topology-report.js';
 
 /** One pod's life as the runtime saw it; times are epoch ms. */
 export interface PodRecord {
@@ -87,5 +88,9 @@ export interface RunResult {
   phases: PhaseResult[];
   events: LabEvent[];
   pods: PodRecord[];
+  /** Every window line of every client, in arrival order: the raw measurements. */
+  windows: WindowLine[];
+  /** Where calls landed by node and zone, when the backends reported their nodes. */
+  topology?: TopologyReport;
   pass: boolean;
 }

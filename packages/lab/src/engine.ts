@@ -3,6 +3,7 @@ import type { WindowLine } from '@lab/stats';
 import type { LabEvent, PhaseRecord, PhaseResult, PodRecord, RunResult } from './engine-types.js';
 import type { Runtime } from './runtime.js';
 import type { ClientExpect, Scenario, Step } from './scenario-schema.js';
+import { topologyReport } from './topology-report.js';
 import { evaluatePhase } from './verdict.js';
 
 /** How a run talks to a person; the CLI prints, `--json` stays silent, the dashboard streams. */
@@ -18,6 +19,8 @@ export interface Narrator {
   /** A measured phase with its verdicts. */
   phase(result: PhaseResult): void;
   event?(event: LabEvent): void;
+  /** Every client window line as it arrives (the dashboard draws them live). */
+  window?(line: WindowLine): void;
 }
 
 export interface EngineOptions {
@@ -66,6 +69,9 @@ function describeStep(step: Step, speed: number): string {
 }
 
 const PINNED_BY = 'pinned-by:';
+
+/** The note a `rollout-restart` with `wait: false` leaves when it is done. */
+export const ROLLOUT_FINISHED = 'rollout restart finished';
 
 /**
  * `pinned-by:<client>` names the pod that served that client's latest calls,
@@ -158,7 +164,10 @@ export async function runScenario(
       switch (step.action) {
         case 'deploy':
           await runtime.deploy({
-            window: (line) => windows.push(line),
+            window: (line) => {
+              windows.push(line);
+              narrator.window?.(line);
+            },
             event: (event) => {
               events.push(event);
               narrator.event?.(event);
@@ -176,7 +185,7 @@ export async function runScenario(
           break;
         case 'rollout-restart': {
           const restart = runtime.rolloutRestart().then(() => {
-            if (!step.wait) note('note', 'rollout restart finished');
+            if (!step.wait) note('note', ROLLOUT_FINISHED);
           });
           if (step.wait) await restart;
           else {
@@ -246,6 +255,7 @@ export async function runScenario(
   }
   if (!options.keep) await runtime.teardown();
   const pods = runtime.pods();
+  const topology = topologyReport(windows, runtime.nodeZones?.());
   events.sort((a, b) => a.at - b.at);
   return {
     scenario,
@@ -256,6 +266,8 @@ export async function runScenario(
     phases,
     events,
     pods,
+    windows,
+    ...(topology ? { topology } : {}),
     pass: phases.every((phase) => phase.verdicts.every((row) => row.pass)),
   };
 }

@@ -1,25 +1,48 @@
 import type { CommandRunner, Probe } from './command-plan.js';
-import type { AppImage } from './kind-images.js';
+import { type AppImage, buildImages } from './kind-images.js';
+import { generatedKustomization } from './kind-kustomization.js';
+import { installMesh, MESHES, type MeshName } from './kind-mesh.js';
+import type { Scenario } from './scenario-schema.js';
 
 /**
- * Where the lab's objects go, and the two things that differ from one kind of
- * cluster to another: getting a cluster, and getting images onto its nodes.
- * Everything else (apply, watch, scale, logs, teardown) only needs the
- * kubectl context.
+ * Where the lab's objects go, and what differs from one kind of cluster to
+ * another: getting a cluster, getting images onto its nodes, its DNS, its
+ * mesh, and the overlay that points the manifests at the images. Everything
+ * else (apply, watch, scale, logs, teardown) only needs the kubectl context;
+ * kind (`KindCluster`) and an existing cluster (`ExistingCluster`) share it.
  */
 export interface ClusterTarget {
+  /** The runtime's name: `kind` or `cluster`; also the folder under .lab/ of its generated files. */
+  readonly runtime: 'kind' | 'cluster';
   /** For `kubectl --context` and the API watch: never the user's current context. */
   readonly context: string;
   /** Makes sure the cluster exists. */
   ensure(runner: CommandRunner): Promise<void>;
-  /** Makes the built images runnable on every node. */
-  loadImages(runner: CommandRunner, images: readonly AppImage[]): Promise<void>;
+  /** Builds the images where needed and makes them runnable on every node. */
+  provideImages(runner: CommandRunner, images: readonly AppImage[]): Promise<void>;
   /**
    * Gives cluster DNS names the scenario's TTL, where the lab owns the
    * cluster's DNS; a cluster it does not own keeps its own settings.
    */
   setDnsTtl(runner: CommandRunner, ttlSeconds: number): Promise<void>;
+  /** Makes sure the scenario's mesh runs on the cluster before anything of the scenario is applied. */
+  prepareMesh(runner: CommandRunner, mesh: MeshName): Promise<void>;
+  /** What the narration says about the mesh. */
+  describeMesh(mesh: MeshName): string;
+  /** The generated kustomization: the scenario's own, with this run's images (and namespace). */
+  kustomization(input: KustomizationInput): string;
   describe(): string;
+}
+
+export interface KustomizationInput {
+  /** Where the kustomization is written, from the repository root. */
+  outDir: string;
+  /** The scenario's folder, from the repository root. */
+  scenarioDir: string;
+  images: readonly AppImage[];
+  scenario: Scenario;
+  /** The namespace the run deploys into. */
+  namespace: string;
 }
 
 export interface KindClusterOptions {
@@ -30,6 +53,7 @@ export interface KindClusterOptions {
 }
 
 export class KindCluster implements ClusterTarget {
+  readonly runtime = 'kind';
   readonly context: string;
 
   constructor(private readonly options: KindClusterOptions) {
@@ -67,7 +91,11 @@ export class KindCluster implements ClusterTarget {
     });
   }
 
-  async loadImages(runner: CommandRunner, images: readonly AppImage[]): Promise<void> {
+  async provideImages(runner: CommandRunner, images: readonly AppImage[]): Promise<void> {
+    runner.note(
+      'the images, tagged with a hash of what goes into each: built unless that tag exists',
+    );
+    await buildImages(runner, images);
     // kind compares image IDs and copies an image only to nodes that lack it.
     runner.note('load the images onto every node of the cluster (there is no registry)');
     for (const image of images) {
@@ -98,6 +126,19 @@ export class KindCluster implements ClusterTarget {
     ]);
     await runner.run([...coredns, 'rollout', 'restart', 'deployment/coredns']);
     await runner.run([...coredns, 'rollout', 'status', 'deployment/coredns', '--timeout=180s']);
+  }
+
+  /** The lab owns this cluster: the mesh is installed on it, and stays until `pnpm lab down`. */
+  prepareMesh(runner: CommandRunner, mesh: MeshName): Promise<void> {
+    return installMesh(runner, mesh, this.context);
+  }
+
+  describeMesh(mesh: MeshName): string {
+    return `mesh: ${mesh} ${MESHES[mesh].version}, left installed on the cluster`;
+  }
+
+  kustomization(input: KustomizationInput): string {
+    return generatedKustomization(input.outDir, input.scenarioDir, input.images);
   }
 
   /** `pnpm lab down`: deletes the cluster if it is there. Resolves with whether it was. */

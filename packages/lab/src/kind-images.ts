@@ -25,6 +25,13 @@ export interface AppImage {
   ref: string;
   /** Relative to the repository root, for `docker build -f`. */
   dockerfile: string;
+  /**
+   * Where the image is pushed, without the tag (cluster runtime): kustomize's
+   * `images:` newName, so the manifests' `grpc-lb-lab/<app>` becomes it.
+   */
+  newName?: string;
+  /** `docker build --platform` (cluster runtime): the nodes' os/arch. */
+  platform?: string;
 }
 
 export const IMAGE_REPOSITORY_PREFIX = 'grpc-lb-lab/';

@@ -3,8 +3,11 @@ import { stringify } from 'yaml';
 import type { AppImage } from './kind-images.js';
 
 /** Where a run's generated kustomization goes, from the repository root (.lab/ is gitignored). */
-export function generatedKustomizationDir(scenarioId: string): string {
-  return posix.join('.lab', 'kind', scenarioId);
+export function generatedKustomizationDir(
+  scenarioId: string,
+  runtime: 'kind' | 'cluster' = 'kind',
+): string {
+  return posix.join('.lab', runtime, scenarioId);
 }
 
 /**

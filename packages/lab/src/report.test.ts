@@ -115,6 +115,7 @@ function runResult(): RunResult {
       { at: T0 + 4000, kind: 'pod-ready', pod: 'pod-2', detail: 'Ready' },
     ],
     pods: [{ name: 'pod-1', ip: '127.10.0.1', node: 'node-1', createdAt: T0, readyAt: T0 + 900 }],
+    windows: [...before, ...after],
     pass: false,
   };
 }

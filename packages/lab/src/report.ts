@@ -15,6 +15,7 @@ import { SVGRenderer } from 'echarts/renderers';
 import type { PhaseResult, RunResult } from './engine-types.js';
 import { formatDuration, formatErrors } from './verdict.js';
 import { renderVerdictMarkdown, summarizeVerdicts } from './verdict-table.js';
+import { renderTopologyMarkdown } from './topology-report.js';
 
 echarts.use([BarChart, GridComponent, LegendComponent, TitleComponent, SVGRenderer]);
 
@@ -191,6 +192,7 @@ function renderMarkdown(result: RunResult, svgs: string[]): string {
     ),
     ['Sources:', ...scenario.sources.map((source) => `- ${source}`)].join('\n'),
     ...result.phases.map((phase, i) => phaseSection(phase, result.startedAt, svgs[i]!)),
+    ...(result.topology ? [renderTopologyMarkdown(result.topology).trimEnd()] : []),
     '## Timeline',
     table(
       ['time', 'event', 'pod', 'detail'],

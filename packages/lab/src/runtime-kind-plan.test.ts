@@ -63,6 +63,7 @@ describe('the kind plan of each scenario', () => {
       'l4-lb',
       'linkerd',
       'linkerd1-daemonset',
+      'node-proxy',
       're-resolve-pool',
       'xds-proxyless',
     ]);

@@ -46,7 +46,7 @@ function stepTitle(step: Step, index: number): string {
   }
 }
 
-function recordTools(recorder: CommandRunner, tools: readonly ToolStatus[]): void {
+export function recordTools(recorder: CommandRunner, tools: readonly ToolStatus[]): void {
   recorder.stage('prerequisites');
   recorder.note('checked before anything runs; a real run stops here (exit 2) if one is missing');
   for (const status of tools) {
@@ -59,33 +59,15 @@ function recordTools(recorder: CommandRunner, tools: readonly ToolStatus[]): voi
 const ignoreSink: RuntimeSink = { window: () => {}, event: () => {} };
 
 /**
- * The --dry-run plan of a scenario: the kind runtime itself, on a runner that
- * records, driven through the scenario's steps the way the engine drives it.
- * Steps that run no command (say, wait, measure) say so.
+ * Drives a runtime on a recording runner through the scenario's steps, the
+ * way the engine drives it, then through its teardown. Steps that run no
+ * command (say, wait, measure) say so.
  */
-export async function planKindRun(
-  loaded: LoadedScenario,
-  options: KindRuntimeOptions & { tools: readonly ToolStatus[] },
-): Promise<KindPlan> {
-  const { scenario } = loaded;
-  const recorder = new PlanRecorder();
-  const cluster = kindClusterOf(options.root, options.clusterConfig);
-  const images = appsFor(scenario).map((app) => appImage(options.root, app));
-  const runtime = new KindRuntime({
-    scenario,
-    scenarioDir: fromRoot(options.root, loaded.dir),
-    cluster,
-    runner: recorder,
-    observer: () =>
-      new PlannedPodWatch(
-        recorder,
-        `watch the server's pods through the Kubernetes API (context ${cluster.context}): ` +
-          `list, then watch /api/v1/namespaces/${scenario.namespace}/pods?labelSelector=${serverPodSelector(scenario)}`,
-      ),
-    images,
-    keep: options.keep,
-  });
-  recordTools(recorder, options.tools);
+export async function recordSteps(
+  recorder: PlanRecorder,
+  runtime: KindRuntime,
+  scenario: LoadedScenario['scenario'],
+): Promise<void> {
   for (const [index, step] of scenario.steps.entries()) {
     if (step.action === 'say') continue;
     recorder.stage(stepTitle(step, index));
@@ -125,6 +107,37 @@ export async function planKindRun(
   }
   recorder.stage('teardown (also on Ctrl-C or an error)');
   await runtime.teardown();
+}
+
+/**
+ * The --dry-run plan of a scenario: the kind runtime itself, on a runner that
+ * records, driven through the scenario's steps the way the engine drives it.
+ * Steps that run no command (say, wait, measure) say so.
+ */
+export async function planKindRun(
+  loaded: LoadedScenario,
+  options: KindRuntimeOptions & { tools: readonly ToolStatus[] },
+): Promise<KindPlan> {
+  const { scenario } = loaded;
+  const recorder = new PlanRecorder();
+  const cluster = kindClusterOf(options.root, options.clusterConfig);
+  const images = appsFor(scenario).map((app) => appImage(options.root, app));
+  const runtime = new KindRuntime({
+    scenario,
+    scenarioDir: fromRoot(options.root, loaded.dir),
+    cluster,
+    runner: recorder,
+    observer: () =>
+      new PlannedPodWatch(
+        recorder,
+        `watch the server's pods through the Kubernetes API (context ${cluster.context}): ` +
+          `list, then watch /api/v1/namespaces/${scenario.namespace}/pods?labelSelector=${serverPodSelector(scenario)}`,
+      ),
+    images,
+    keep: options.keep,
+  });
+  recordTools(recorder, options.tools);
+  await recordSteps(recorder, runtime, scenario);
   const header = [
     `# pnpm lab ${scenario.id} --runtime kind${options.keep ? ' --keep' : ''}: the commands a run executes, in order, from the repository root.`,
     '# --dry-run: nothing was run. Lines under "# unless ...:" or "# if ...:" run only as the command above them answers.',

@@ -5,9 +5,8 @@ import type { CommandRunner, StreamHandle } from './command-plan.js';
 import { ZxRunner } from './command-plan-zx.js';
 import type { PodRecord } from './engine-types.js';
 import { type ClusterTarget, KindCluster } from './kind-cluster.js';
-import { type AppImage, appImage, appsFor, buildImages } from './kind-images.js';
-import { generatedKustomization, generatedKustomizationDir } from './kind-kustomization.js';
-import { installMesh, MESHES } from './kind-mesh.js';
+import { type AppImage, appImage, appsFor } from './kind-images.js';
+import { generatedKustomizationDir } from './kind-kustomization.js';
 import { followClientLog } from './kind-log-stream.js';
 import { KubePodWatch, type PodObserver } from './kind-pod-watch.js';
 import type { Runtime, RuntimeSink } from './runtime.js';
@@ -73,6 +72,13 @@ export interface KindRuntimeParts {
   images: readonly AppImage[];
   /** --keep: leave the namespace (and the clients in it) running after the run. */
   keep: boolean;
+  /** The namespace to deploy into; default the scenario's. */
+  namespace?: string;
+  /**
+   * Reads each node's zone from the cluster, once it exists: the topology
+   * report groups calls by it. Unset: the report has nodes only.
+   */
+  nodeZones?: () => Promise<Record<string, string>>;
 }
 
 /**
@@ -82,7 +88,10 @@ export interface KindRuntimeParts {
  * what kind is: the rest needs nothing but a kubectl context.
  */
 export class KindRuntime implements Runtime {
-  readonly name = 'kind';
+  readonly name: 'kind' | 'cluster';
+  /** Where every object goes: the scenario's namespace, or the one the run was given. */
+  readonly namespace: string;
+  private zones: Record<string, string> | undefined;
   private sink: RuntimeSink | undefined;
   private observer: PodObserver | undefined;
   private readonly streams: StreamHandle[] = [];
@@ -92,7 +101,14 @@ export class KindRuntime implements Runtime {
   private readonly kustomizationDir: string;
 
   constructor(private readonly parts: KindRuntimeParts) {
-    this.kustomizationDir = generatedKustomizationDir(parts.scenario.id);
+    this.name = parts.cluster.runtime;
+    this.namespace = parts.namespace ?? parts.scenario.namespace;
+    this.kustomizationDir = generatedKustomizationDir(parts.scenario.id, parts.cluster.runtime);
+  }
+
+  /** Each node's zone, once deploy has read them (cluster runtime only). */
+  nodeZones(): Record<string, string> | undefined {
+    return this.zones;
   }
 
   get images(): readonly AppImage[] {
@@ -102,27 +118,32 @@ export class KindRuntime implements Runtime {
   async deploy(sink: RuntimeSink): Promise<void> {
     this.sink = sink;
     const { runner, cluster, images, scenario } = this.parts;
-    const { namespace } = scenario;
+    const { namespace } = this;
     await cluster.ensure(runner);
     await cluster.setDnsTtl(runner, Math.max(1, Math.round(scenario.dns.ttl / 1000)));
     // Before the scenario's objects: the mesh's CRDs (a VirtualService, say)
     // and its injector must exist when they are applied.
-    if (scenario.mesh) await installMesh(runner, scenario.mesh, cluster.context);
+    if (scenario.mesh) await cluster.prepareMesh(runner, scenario.mesh);
+    await cluster.provideImages(runner, images);
     runner.note(
-      'the images, tagged with a hash of what goes into each: built unless that tag exists',
+      `the scenario's kustomization with this run's image ${cluster.runtime === 'kind' ? 'tags' : 'names and tags'}`,
     );
-    await buildImages(runner, images);
-    await cluster.loadImages(runner, images);
-    runner.note("the scenario's kustomization with this run's image tags");
     await runner.writeFile(
       posix.join(this.kustomizationDir, 'kustomization.yaml'),
-      generatedKustomization(this.kustomizationDir, this.parts.scenarioDir, images),
+      cluster.kustomization({
+        outDir: this.kustomizationDir,
+        scenarioDir: this.parts.scenarioDir,
+        images,
+        scenario,
+        namespace,
+      }),
     );
     runner.note(`a fresh namespace: what an earlier --keep run left in ${namespace} goes first`);
     this.namespaceTouched = true;
     await runner.run(this.deleteNamespace());
     this.observer = this.parts.observer();
     await this.observer.start((event) => sink.event(event));
+    if (this.parts.nodeZones) this.zones = await this.parts.nodeZones();
     runner.note('the server objects (everything but the clients), then their rollout');
     await runner.run(
       this.kubectl('apply', '-k', this.kustomizationDir, '-l', `${COMPONENT_LABEL}!=client`),
@@ -265,20 +286,19 @@ export class KindRuntime implements Runtime {
 
   describe(): string[] {
     const { scenario, cluster, images } = this.parts;
-    const { service, namespace } = scenario;
+    const { service } = scenario;
+    const { namespace } = this;
     const fqdn = `${service.name}.${namespace}.svc.cluster.local`;
     const balancer = scenario.balancer && BALANCERS[scenario.balancer.kind];
     const how =
       service.kind === 'headless'
         ? 'CoreDNS answers one A record per Ready pod'
-        : `kube-proxy picks a Ready pod per connection${service.kind === 'nodeport' ? '; also on node ports 30051 and 30080 (127.0.0.1 on this machine)' : ''}`;
+        : `kube-proxy picks a Ready pod per connection${service.kind === 'nodeport' ? `; also on node ports 30051 and 30080${cluster.runtime === 'kind' ? ' (127.0.0.1 on this machine)' : ''}` : ''}`;
     return [
-      `kind runtime: ${cluster.describe()}, namespace ${namespace}`,
+      `${cluster.runtime} runtime: ${cluster.describe()}, namespace ${namespace}`,
       `${service.kind} Service ${fqdn}: ${how}`,
       `images: ${images.map((image) => image.ref).join(', ')}`,
-      ...(scenario.mesh
-        ? [`mesh: ${scenario.mesh} ${MESHES[scenario.mesh].version}, left installed on the cluster`]
-        : []),
+      ...(scenario.mesh ? [cluster.describeMesh(scenario.mesh)] : []),
       ...(balancer
         ? [
             `${balancer.what}: Deployment ${balancer.deployment} behind Service ${balancer.service}.${namespace}.svc.cluster.local:${balancer.port}, watching EndpointSlices as ServiceAccount endpointslice-reader`,
@@ -294,7 +314,7 @@ export class KindRuntime implements Runtime {
 
   teardown(): Promise<void> {
     this.tornDown ??= (async () => {
-      const { runner, keep, scenario } = this.parts;
+      const { runner, keep } = this.parts;
       runner.note('the log streams and the pod watch first: no kubectl is left following a pod');
       await Promise.all(this.streams.map((stream) => stream.stop()));
       await this.observer?.stop();
@@ -302,7 +322,11 @@ export class KindRuntime implements Runtime {
       await runner.stopAll();
       if (keep) {
         runner.note(
-          `--keep: namespace ${scenario.namespace} stays, clients included; pnpm lab down removes the cluster`,
+          `--keep: namespace ${this.namespace} stays, clients included; ${
+            this.name === 'kind'
+              ? 'pnpm lab down removes the cluster'
+              : `pnpm lab down --runtime cluster --context ${this.parts.cluster.context}${this.namespace === 'grpc-lb' ? '' : ` --namespace ${this.namespace}`} removes it`
+          }`,
         );
         return;
       }
@@ -317,14 +341,14 @@ export class KindRuntime implements Runtime {
   }
 
   private deleteNamespace(): string[] {
-    const { cluster, scenario } = this.parts;
+    const { cluster } = this.parts;
     return [
       'kubectl',
       '--context',
       cluster.context,
       'delete',
       'namespace',
-      scenario.namespace,
+      this.namespace,
       '--ignore-not-found',
       '--wait',
       `--timeout=${KUBECTL_TIMEOUT}`,
@@ -342,8 +366,7 @@ export class KindRuntime implements Runtime {
 
   /** kubectl with the cluster's own context and the scenario's namespace, always. */
   private kubectl(...args: string[]): string[] {
-    const { cluster, scenario } = this.parts;
-    return ['kubectl', '--context', cluster.context, '-n', scenario.namespace, ...args];
+    return ['kubectl', '--context', this.parts.cluster.context, '-n', this.namespace, ...args];
   }
 }
 

@@ -50,6 +50,11 @@ export class LocalRuntime implements Runtime {
     });
   }
 
+  /** The local cluster's nodes take turns over two zones, as its Node objects say. */
+  nodeZones(): Record<string, string> {
+    return this.cluster.nodeZones();
+  }
+
   /** The cluster's Kubernetes API, as a kubeconfig a person or kubectl can use. */
   kubeconfig(): string {
     return this.cluster.kubeconfig();

@@ -20,6 +20,11 @@ export interface Runtime {
   pods(): PodRecord[];
   /** Stops (SIGTERM) or starts again the scenario's lookaside balancer; resolves once done. */
   balancer?(to: 'stop' | 'start'): Promise<void>;
+  /**
+   * Each node's zone (`topology.kubernetes.io/zone`), where the runtime
+   * knows them: the topology report groups calls by zone with it.
+   */
+  nodeZones?(): Record<string, string> | undefined;
   /** A kubeconfig for the cluster's API, where the runtime has one a person can use. */
   kubeconfig?(): string;
   /** Lines that tell a person what the runtime maps the scenario onto. */

@@ -36,6 +36,11 @@ export const clientExpectSchema = z.strictObject({
   jain: rangeOf(fraction).optional(),
   failed: rangeOf(count).optional(),
   newPodsReachedWithin: durationSchema.optional(),
+  /**
+   * Share of successful calls whose response named, in `x-lab-proxy`, the
+   * node the client runs on: the calls that stayed on the node-local proxy.
+   */
+  viaLocalProxy: rangeOf(fraction).optional(),
 });
 
 const ACTIONS = [
@@ -138,6 +143,20 @@ const clientSchema = z.strictObject({
   mode: z.enum(['channel', 'pool']).optional(),
   resolveInterval: durationSchema.optional(),
   args: z.array(z.string()).default([]),
+  /**
+   * What this client stands for in `pnpm lab compare`: the facts of its setup
+   * that traffic cannot measure.
+   */
+  setup: z
+    .strictObject({
+      /** The matrix row, e.g. "headless DNS + round_robin". */
+      label: z.string().min(1),
+      /** L7 proxies a call crosses on its way to the server; kube-proxy's L4 NAT is not one. */
+      hops: z.number().int().nonnegative(),
+      /** What the client needs beyond a plain channel to the Service: code, config, or nothing. */
+      clientChange: z.string().min(1),
+    })
+    .optional(),
 });
 
 /** The tools a scenario may add to a kind run's prerequisites: the mesh CLIs. */

@@ -390,3 +390,105 @@ steps:
     ]);
   });
 });
+
+describe('viaLocalProxy', () => {
+  /**
+   * Three 1 s windows of a client on `node`; each call is answered by pod-1
+   * through the proxy named in `proxies` (`''`: no proxy named itself).
+   */
+  function viaProxies(node: string | undefined, proxies: Record<string, number>): WindowLine[] {
+    const clock = { now: 10_000 };
+    const recorder = new WindowRecorder('proxied', 'grpc', () => clock.now, { node });
+    return [11_000, 12_000, 13_000].map((end) => {
+      for (const [proxy, n] of Object.entries(proxies)) {
+        for (let i = 0; i < n; i += 1) {
+          recorder.recordOk(
+            { pod: 'pod-1', ip: '127.10.0.1', node: 'node-b' },
+            2,
+            proxy || undefined,
+          );
+        }
+      }
+      clock.now = end;
+      const parsed = parseWindowLine(JSON.stringify(recorder.flush()));
+      if (!parsed.ok) throw new Error(parsed.error);
+      return parsed.line;
+    });
+  }
+
+  const judge = (windows: WindowLine[], range: { min: number } = { min: 0.99 }) =>
+    only(
+      evaluatePhase(phase({ windows, expect: { proxied: { viaLocalProxy: range } } }), ['proxied'])
+        .verdicts,
+    );
+
+  it("passes when every call came back through the proxy of the client's node", () => {
+    expect(judge(viaProxies('node-a', { 'node-a': 20 }))).toEqual({
+      phase: 'after-scale-up',
+      client: 'proxied',
+      check: 'viaLocalProxy',
+      expected: '≥ 0.99',
+      observed: '1.00 (60 of 60 via node-a)',
+      pass: true,
+    });
+  });
+
+  it("fails when the calls went through another node's proxy", () => {
+    expect(judge(viaProxies('node-a', { 'node-b': 20 }))).toMatchObject({
+      observed: '0.00 (0 of 60 via node-a; node-b 60)',
+      pass: false,
+    });
+  });
+
+  it('fails a mix below the bound, and names where the rest went', () => {
+    const row = judge(viaProxies('node-a', { 'node-a': 18, 'node-b': 1, '': 1 }));
+    expect(row).toMatchObject({
+      observed: '0.90 (54 of 60 via node-a; node-b 3; no header 3)',
+      pass: false,
+    });
+  });
+
+  it('fails, never passes vacuously, when no response named a proxy', () => {
+    const row = judge(viaProxies('node-a', { '': 20 }), { min: 0 });
+    expect(row).toMatchObject({ observed: 'no x-lab-proxy header in 60 calls', pass: false });
+  });
+
+  it('fails when the client does not know its node', () => {
+    const row = judge(viaProxies(undefined, { 'node-a': 20 }), { min: 0 });
+    expect(row).toMatchObject({ observed: 'client node unknown (no NODE_NAME)', pass: false });
+  });
+
+  it('fails without calls', () => {
+    const clock = { now: 10_000 };
+    const recorder = new WindowRecorder('proxied', 'grpc', () => clock.now, { node: 'node-a' });
+    recorder.recordError('UNAVAILABLE');
+    clock.now = 11_000;
+    expect(judge([recorder.flush()])).toMatchObject({ observed: 'no calls', pass: false });
+  });
+
+  it('is a key of the scenario schema, a fraction', () => {
+    const text = (value: string) => `
+id: t
+title: t
+claim: t
+sources: [s]
+runtimes: [kind]
+server: { replicas: 1 }
+service: { kind: headless }
+clients:
+  - { name: proxied, kind: grpc, target: "dns:///node-proxy.grpc-lb.svc.cluster.local:10000" }
+steps:
+  - deploy: {}
+  - measure: m
+    for: 1s
+    expect:
+      proxied: { viaLocalProxy: ${value} }
+`;
+    const loaded = parseScenario(text('{ min: 0.99 }'), 'scenario.yaml');
+    const measure = loaded.steps.find((step) => step.action === 'measure');
+    expect(measure?.action === 'measure' && measure.expect.proxied?.viaLocalProxy).toEqual({
+      min: 0.99,
+    });
+    expect(() => parseScenario(text('1.5'), 'scenario.yaml')).toThrow(/viaLocalProxy/);
+  });
+});

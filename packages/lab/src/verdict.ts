@@ -82,17 +82,18 @@ function byStart(a: WindowLine, b: WindowLine): number {
   return a.start - b.start || a.end - b.end;
 }
 
+export interface NewPodsReached {
+  /** New pods this client never reached in the phase. */
+  missing: string[];
+  /** The new pod reached last, and how long after its Ready time; undefined without new pods. */
+  worst: { pod: string; delay: number } | undefined;
+}
+
 /**
  * A window only says a pod was reached somewhere inside it, so its end is
  * the latest the first call can have been: the delay is an upper bound.
  */
-function newPodsRow(record: PhaseRecord, client: string, limitMs: number): Row {
-  const check = 'newPodsReachedWithin';
-  const expected = `≤ ${formatDuration(limitMs)}`;
-  if (record.newPods.length === 0) {
-    // Convergence cannot be shown without new pods; the scenario is wrong.
-    return { check, expected, observed: 'no new pods', pass: false };
-  }
+export function newPodsReached(record: PhaseRecord, client: string): NewPodsReached {
   const windows = record.windowsSinceNewPods.filter((w) => w.client === client).sort(byStart);
   const missing: string[] = [];
   let worst: { pod: string; delay: number } | undefined;
@@ -105,10 +106,21 @@ function newPodsRow(record: PhaseRecord, client: string, limitMs: number): Row {
     const delay = Math.max(0, first.end - pod.readyAt);
     if (worst === undefined || delay > worst.delay) worst = { pod: pod.name, delay };
   }
-  if (missing.length > 0) {
+  return { missing, worst };
+}
+
+function newPodsRow(record: PhaseRecord, client: string, limitMs: number): Row {
+  const check = 'newPodsReachedWithin';
+  const expected = `≤ ${formatDuration(limitMs)}`;
+  if (record.newPods.length === 0) {
+    // Convergence cannot be shown without new pods; the scenario is wrong.
+    return { check, expected, observed: 'no new pods', pass: false };
+  }
+  const { missing, worst } = newPodsReached(record, client);
+  if (missing.length > 0 || worst === undefined) {
     return { check, expected, observed: `${missing.join(', ')} never reached`, pass: false };
   }
-  const { pod, delay } = worst!;
+  const { pod, delay } = worst;
   const within = (seconds: number) => seconds * 1000 <= limitMs + EPSILON;
   const decimals = agreeingDecimals(delay / 1000, within, 1, 3);
   return {
@@ -116,6 +128,35 @@ function newPodsRow(record: PhaseRecord, client: string, limitMs: number): Row {
     expected,
     observed: `${formatDuration(delay, decimals)} (${pod})`,
     pass: delay <= limitMs,
+  };
+}
+
+/**
+ * How many successful calls crossed the proxy of the client's own node. A
+ * phase that cannot say is a failure, never a pass: no calls, a client that
+ * does not know its node (NODE_NAME), or no response that named a proxy at
+ * all (the calls went around the proxy, or it does not add `x-lab-proxy`).
+ */
+function localProxyRow(stats: PhaseStats, range: Range): Row {
+  const check = 'viaLocalProxy';
+  const expected = formatRange(range);
+  const fail = (observed: string): Row => ({ check, expected, observed, pass: false });
+  if (stats.ok === 0) return fail('no calls');
+  if (stats.node === null) return fail('client node unknown (no NODE_NAME)');
+  if (stats.proxiedCalls === 0) return fail(`no x-lab-proxy header in ${stats.ok} calls`);
+  const share = stats.localProxyCalls / stats.ok;
+  const elsewhere = Object.entries(stats.proxies)
+    .filter(([proxy]) => proxy !== stats.node)
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+    .map(([proxy, n]) => `${proxy} ${n}`);
+  const unnamed = stats.ok - stats.proxiedCalls;
+  if (unnamed > 0) elsewhere.push(`no header ${unnamed}`);
+  const detail = `${stats.localProxyCalls} of ${stats.ok} via ${stats.node}`;
+  return {
+    check,
+    expected,
+    observed: `${formatFraction(share, range)} (${[detail, ...elsewhere].join('; ')})`,
+    pass: inRange(share, range),
   };
 }
 
@@ -145,6 +186,9 @@ function checkClient(
   }
   if (expect.newPodsReachedWithin !== undefined) {
     rows.push(newPodsRow(record, client, expect.newPodsReachedWithin));
+  }
+  if (expect.viaLocalProxy !== undefined) {
+    rows.push(localProxyRow(stats, expect.viaLocalProxy));
   }
   return rows;
 }

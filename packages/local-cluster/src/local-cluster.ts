@@ -6,7 +6,10 @@ import {
   deploymentObject,
   type EndpointAddress,
   endpointsObject,
+  LAB_MANAGED_BY_LABEL,
+  LAB_MANAGER,
   namespaceObject,
+  nodeObject,
   podObject,
   type ServicePortSpec,
   serviceObject,
@@ -73,6 +76,12 @@ export interface LocalClusterOptions {
   block?: number;
   dnsTtlSeconds?: number;
   nodes?: readonly string[];
+  /**
+   * Each node's zone (its `topology.kubernetes.io/zone` label), so topology
+   * reports have zones to group by locally too. Default: the nodes take
+   * turns over `zone-a` and `zone-b`, as a two-zone cluster spreads them.
+   */
+  nodeZones?: Readonly<Record<string, string>>;
   /** Longest wait for pods to turn Ready before a step fails. */
   readyTimeoutMs?: number;
   onEvent?: (event: ClusterEvent) => void;
@@ -141,7 +150,13 @@ export class LocalCluster {
     });
     // The API sits apart from Service IPs and DNS, at .255.1.
     this.apiHost = `127.${101 + 2 * block}.255.1`;
-    this.api = new KubeApiServer({ store: this.store, host: this.apiHost, port: KUBE_API_PORT });
+    this.api = new KubeApiServer({
+      store: this.store,
+      host: this.apiHost,
+      port: KUBE_API_PORT,
+      // The cluster keeps writing its objects there while it runs.
+      protectedNamespaces: [this.namespace],
+    });
     // Acting on Deployment changes made through the API, as the deployment
     // controller does.
     this.store.subscribe({ onEvent: (event) => this.onStoreEvent(event) });
@@ -161,10 +176,24 @@ export class LocalCluster {
       }
       throw error;
     }
-    this.store.put(namespaceObject(this.namespace));
+    this.store.put(namespaceObject(this.namespace, { [LAB_MANAGED_BY_LABEL]: LAB_MANAGER }));
+    for (const [node, zone] of Object.entries(this.nodeZones())) {
+      this.store.put(nodeObject(node, zone));
+    }
     if (this.options.kubeconfigPath) {
       await this.api.writeKubeconfig(this.options.kubeconfigPath, this.namespace);
     }
+  }
+
+  /** Each node's zone, as its Node object's `topology.kubernetes.io/zone` label says. */
+  nodeZones(): Record<string, string> {
+    const zones = ['zone-a', 'zone-b'];
+    return Object.fromEntries(
+      this.nodes.map((node, index) => [
+        node,
+        this.options.nodeZones?.[node] ?? zones[index % zones.length] ?? 'zone-a',
+      ]),
+    );
   }
 
   /** The Kubernetes API's URL, `http://127.n.255.1:6443`. */

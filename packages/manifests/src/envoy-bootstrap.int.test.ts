@@ -82,3 +82,114 @@ describe('envoy-static: the sidecar bootstrap', () => {
     expect(client?.container.args).toContain('--target=ipv4:127.0.0.1:10000');
   });
 });
+
+describe('node-proxy: the node-level Envoy', () => {
+  let objects: KubeObject[];
+  beforeAll(async () => {
+    objects = await renderScenario('node-proxy');
+  });
+  const find = (kind: string, name: string): Json => {
+    const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+    expect(found, `${kind}/${name}`).toBeDefined();
+    return found;
+  };
+
+  it("decodes against Envoy's v3 protos", () => {
+    expect(envoyBootstrapIssues(bootstrapOf(objects).text).map(formatEnvoyIssue)).toEqual([]);
+  });
+
+  it('serves gRPC on the pod IP, admin on loopback only, and balances per call over the headless Service', () => {
+    const { config } = bootstrapOf(objects);
+    const grpc = config.static_resources.listeners.find((l: Json) => l.name === 'grpc');
+    expect(grpc.address.socket_address).toEqual({ address: '0.0.0.0', port_value: 10000 });
+    expect(grpc.filter_chains[0].filters[0].typed_config.codec_type).toBe('HTTP2');
+    expect(config.admin.address.socket_address.address).toBe('127.0.0.1');
+    expectDnsCluster(config);
+  });
+
+  it("names its node in x-lab-proxy on every answer, from the pod's NODE_NAME", () => {
+    const { config } = bootstrapOf(objects);
+    const grpc = config.static_resources.listeners.find((l: Json) => l.name === 'grpc');
+    const routes = grpc.filter_chains[0].filters[0].typed_config.route_config;
+    expect(routes.response_headers_to_add).toEqual([
+      {
+        header: { key: 'x-lab-proxy', value: '%ENVIRONMENT(NODE_NAME)%' },
+        append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
+      },
+    ]);
+    const [envoy] = containers([find('DaemonSet', 'node-proxy')]);
+    expect(envoy?.container.env).toEqual([
+      { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+    ]);
+  });
+
+  it('answers the readiness probe on its own HTTP/1.1 health listener', () => {
+    const { config, name } = bootstrapOf(objects);
+    const health = config.static_resources.listeners.find((l: Json) => l.name === 'health');
+    const manager = health.filter_chains[0].filters[0].typed_config;
+    expect(manager.codec_type).toBe('HTTP1');
+    const [check] = manager.http_filters;
+    expect(check.name).toBe('envoy.filters.http.health_check');
+    expect(check.typed_config.pass_through_mode).toBe(false);
+    expect(check.typed_config.headers).toEqual([
+      { name: ':path', string_match: { exact: '/ready' } },
+    ]);
+    const daemonSet = find('DaemonSet', 'node-proxy');
+    const [envoy] = containers([daemonSet]);
+    const port = (portName: string) =>
+      envoy?.container.ports?.find((p) => p.name === portName)?.containerPort;
+    expect(port('http-health')).toBe(health.address.socket_address.port_value);
+    expect(port('grpc')).toBe(10000);
+    expect(envoy?.container.readinessProbe?.httpGet).toEqual({
+      path: '/ready',
+      port: 'http-health',
+    });
+    expect(
+      daemonSet.spec.template.spec.volumes.find((v: Json) => v.name === 'envoy-bootstrap').configMap
+        .name,
+    ).toBe(name);
+    // Surge: a node's new proxy is Ready before its old one goes.
+    expect(daemonSet.spec.updateStrategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+  });
+
+  it('is reached through a Service that keeps each connection on its own node', () => {
+    const service = find('Service', 'node-proxy');
+    expect(service.spec.internalTrafficPolicy).toBe('Local');
+    expect(service.spec.clusterIP).toBeUndefined();
+    expect(service.spec.ports).toEqual([
+      {
+        name: 'grpc',
+        port: 10000,
+        targetPort: 'grpc',
+        protocol: 'TCP',
+        appProtocol: 'kubernetes.io/h2c',
+      },
+    ]);
+  });
+
+  it("gives every client its NODE_NAME, and the proxied ones the Service's name on different nodes", () => {
+    const clients = containers(objects).filter((c) => c.pod.ref.startsWith('Job/grpc-lb/client-'));
+    expect(clients.map((c) => c.pod.ref).sort()).toEqual([
+      'Job/grpc-lb/client-direct',
+      'Job/grpc-lb/client-via-proxy-1',
+      'Job/grpc-lb/client-via-proxy-2',
+    ]);
+    for (const { container } of clients) {
+      expect(container.env).toEqual([
+        { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+      ]);
+    }
+    for (const { pod, container } of clients.filter((c) => c.pod.ref.includes('via-proxy'))) {
+      expect(container.args).toContain(
+        '--target=dns:///node-proxy.grpc-lb.svc.cluster.local:10000',
+      );
+      const [term] =
+        pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+      expect(term?.topologyKey).toBe('kubernetes.io/hostname');
+      const selector = term?.labelSelector?.matchLabels ?? {};
+      expect(Object.entries(selector).every(([key, value]) => pod.labels[key] === value)).toBe(
+        true,
+      );
+    }
+  });
+});

@@ -7,6 +7,8 @@ import { startWindowTicker } from './window-ticker.js';
 export interface ClientRunOptions extends Omit<LoadLoopOptions, 'onSkipped'> {
   client: string;
   protocol: WindowLine['protocol'];
+  /** The node the client runs on (its NODE_NAME), stamped on every window; undefined when unknown. */
+  node?: string | undefined;
   windowMs: number;
   /** JSON lines for machines (the default), or per-pod bars for people. */
   pretty: boolean;
@@ -22,7 +24,9 @@ export async function runClient(
   options: ClientRunOptions,
 ): Promise<void> {
   const out = options.out ?? process.stdout;
-  const recorder = new WindowRecorder(options.client, options.protocol);
+  const recorder = new WindowRecorder(options.client, options.protocol, Date.now, {
+    node: options.node,
+  });
   const emit = options.pretty
     ? (line: WindowLine) => out.write(`${renderWindow(line)}\n\n`)
     : (line: WindowLine) => out.write(`${JSON.stringify(line)}\n`);

@@ -7,3 +7,4 @@ export * from './window-pretty.js';
 export * from './client-runner.js';
 export * from './fairness.js';
 export * from './phase-aggregate.js';
+export * from './proxy-header.js';

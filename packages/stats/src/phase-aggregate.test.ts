@@ -139,6 +139,10 @@ describe('aggregatePhase', () => {
       skipped: 0,
       backends: {},
       backendsReached: 0,
+      node: null,
+      proxies: {},
+      proxiedCalls: 0,
+      localProxyCalls: 0,
       maxShare: 0,
       jainIndex: null,
       coefficientOfVariation: null,
@@ -164,6 +168,60 @@ describe('aggregatePhase', () => {
       latencyMs: null,
       callsPerSecond: 0,
     });
+  });
+
+  it('counts calls per proxy, and those through the proxy of the node the client ran on', () => {
+    const clock = { now: 10_000 };
+    const recorder = new WindowRecorder('c1', 'grpc', () => clock.now, { node: 'node-a' });
+    const flushAt = (t: number) => {
+      clock.now = t;
+      const parsed = parseWindowLine(JSON.stringify(recorder.flush()));
+      if (!parsed.ok) throw new Error(parsed.error);
+      return parsed.line;
+    };
+    const a = { pod: 'pod-a', ip: '10.0.0.1', node: 'node-a' };
+    const b = { pod: 'pod-b', ip: '10.0.0.2', node: 'node-b' };
+    for (let i = 0; i < 6; i += 1) recorder.recordOk(i % 2 ? a : b, 1, 'node-a');
+    recorder.recordOk(a, 1, 'node-b');
+    // No proxy named itself: a direct call.
+    recorder.recordOk(b, 1);
+    const first = flushAt(11_000);
+    expect(first).toMatchObject({
+      node: 'node-a',
+      proxies: { 'node-a': 6, 'node-b': 1 },
+      backendNodes: { 'pod-a': 'node-a', 'pod-b': 'node-b' },
+    });
+    for (let i = 0; i < 2; i += 1) recorder.recordOk(a, 1, 'node-a');
+    const stats = aggregatePhase([first, flushAt(12_000)]);
+    expect(stats).toMatchObject({
+      ok: 10,
+      node: 'node-a',
+      proxies: { 'node-a': 8, 'node-b': 1 },
+      proxiedCalls: 9,
+      localProxyCalls: 8,
+    });
+    expect(stats.backends['pod-a']?.node).toBe('node-a');
+    expect(stats.backends['pod-b']?.node).toBe('node-b');
+  });
+
+  it('judges each window against its own node, and counts nothing local without one', () => {
+    const onA = new WindowRecorder('c1', 'grpc', () => 10_000, { node: 'node-a' });
+    const onB = new WindowRecorder('c1', 'grpc', () => 11_000, { node: 'node-b' });
+    const unknown = new WindowRecorder('c1', 'grpc', () => 12_000);
+    for (const recorder of [onA, onB, unknown]) {
+      recorder.recordOk({ pod: 'p', ip: '' }, 1, 'node-a');
+    }
+    const stats = aggregatePhase([onA.flush(), onB.flush(), unknown.flush()]);
+    expect(stats.proxiedCalls).toBe(3);
+    expect(stats.localProxyCalls).toBe(1);
+    // The latest window that said where the client ran.
+    expect(stats.node).toBe('node-b');
+  });
+
+  it('has no proxy figures for windows without proxies or nodes', () => {
+    const stats = aggregatePhase(twoWindows());
+    expect(stats).toMatchObject({ node: null, proxies: {}, proxiedCalls: 0, localProxyCalls: 0 });
+    expect(stats.backends['pod-a']).not.toHaveProperty('node');
   });
 
   it("refuses to mix clients' windows", () => {

@@ -9,6 +9,8 @@ export interface BackendStats {
   share: number;
   /** Last IP the pod reported: a StatefulSet pod keeps its name across restarts, not its IP. */
   ip: string;
+  /** Last node the pod reported; absent when it never said. */
+  node?: string;
   /** Start of the first window in which the pod served a call (epoch ms). */
   firstSeen: number;
 }
@@ -29,6 +31,17 @@ export interface PhaseStats {
   skipped: number;
   /** Pods that served at least one call. */
   backends: Record<string, BackendStats>;
+  /** The node the client runs on, as its latest window said; null when no window said. */
+  node: string | null;
+  /** Successful calls per proxy identity, for calls whose response named one (`x-lab-proxy`). */
+  proxies: Record<string, number>;
+  /** Successful calls whose response named a proxy: the sum of `proxies`. */
+  proxiedCalls: number;
+  /**
+   * Successful calls whose proxy identity equals the node the client ran on
+   * in the same window: the calls that stayed on the node-local proxy.
+   */
+  localProxyCalls: number;
   backendsReached: number;
   /** Largest share of one pod; 0 without successful calls. */
   maxShare: number;
@@ -69,6 +82,10 @@ export function aggregatePhase(
   const calls = new Map<string, number>();
   const ips = new Map<string, string>();
   const firstSeen = new Map<string, number>();
+  const nodes = new Map<string, string>();
+  const proxies = new Map<string, number>();
+  let node: string | null = null;
+  let localProxyCalls = 0;
   let ok = 0;
   let failed = 0;
   let skipped = 0;
@@ -88,6 +105,14 @@ export function aggregatePhase(
       if (!firstSeen.has(pod)) firstSeen.set(pod, line.start);
       const ip = line.backendIps[pod];
       if (ip !== undefined) ips.set(pod, ip);
+      const podNode = line.backendNodes?.[pod];
+      if (podNode) nodes.set(pod, podNode);
+    }
+    if (line.node !== undefined) node = line.node;
+    for (const [proxy, n] of Object.entries(line.proxies ?? {})) {
+      proxies.set(proxy, (proxies.get(proxy) ?? 0) + n);
+      // Per window, against that window's node: a phase's calls are judged where they were made.
+      if (line.node !== undefined && proxy === line.node) localProxyCalls += n;
     }
   }
 
@@ -99,7 +124,13 @@ export function aggregatePhase(
   for (const [pod, n] of calls) {
     const share = n / served;
     maxShare = Math.max(maxShare, share);
-    backends[pod] = { calls: n, share, ip: ips.get(pod) ?? '', firstSeen: firstSeen.get(pod)! };
+    backends[pod] = {
+      calls: n,
+      share,
+      ip: ips.get(pod) ?? '',
+      ...(nodes.has(pod) ? { node: nodes.get(pod)! } : {}),
+      firstSeen: firstSeen.get(pod)!,
+    };
   }
   const counted = new Set([...(options.pods ?? []), ...calls.keys()]);
   const values = [...counted].map((pod) => calls.get(pod) ?? 0);
@@ -122,6 +153,10 @@ export function aggregatePhase(
     skipped,
     backends,
     backendsReached: calls.size,
+    node,
+    proxies: Object.fromEntries(proxies),
+    proxiedCalls: [...proxies.values()].reduce((total, n) => total + n, 0),
+    localProxyCalls,
     maxShare,
     jainIndex: jainIndex(values),
     coefficientOfVariation: coefficientOfVariation(values),

@@ -9,6 +9,13 @@ import type { WindowLine } from './window-schema.js';
 export interface Backend {
   pod: string;
   ip: string;
+  /** The node the pod said it runs on (addr-server's node_name); empty or absent when unknown. */
+  node?: string | undefined;
+}
+
+export interface WindowRecorderOptions {
+  /** The client's own node (its NODE_NAME), stamped on every window. */
+  node?: string | undefined;
 }
 
 /**
@@ -23,20 +30,32 @@ export class WindowRecorder {
   private errors = new Map<string, number>();
   private backends = new Map<string, number>();
   private backendIps = new Map<string, string>();
+  private backendNodes = new Map<string, string>();
+  private proxies = new Map<string, number>();
+  private readonly node: string | undefined;
   private readonly histogram = createLatencyHistogram();
 
   constructor(
     private readonly client: string,
     private readonly protocol: WindowLine['protocol'],
     private readonly now: () => number = Date.now,
+    options: WindowRecorderOptions = {},
   ) {
     this.start = now();
+    // An empty NODE_NAME says nothing; the schema refuses an empty node.
+    this.node = options.node || undefined;
   }
 
-  recordOk(backend: Backend, latencyMs: number): void {
+  /**
+   * One successful call. `proxy` is the identity a proxy on the way put in
+   * the response (the `x-lab-proxy` header); undefined when none did.
+   */
+  recordOk(backend: Backend, latencyMs: number, proxy?: string | undefined): void {
     this.ok += 1;
     this.backends.set(backend.pod, (this.backends.get(backend.pod) ?? 0) + 1);
     this.backendIps.set(backend.pod, backend.ip);
+    if (backend.node) this.backendNodes.set(backend.pod, backend.node);
+    if (proxy) this.proxies.set(proxy, (this.proxies.get(proxy) ?? 0) + 1);
     recordLatencyMs(this.histogram, latencyMs);
   }
 
@@ -65,6 +84,10 @@ export class WindowRecorder {
       skipped: this.skipped,
       backends: Object.fromEntries(this.backends),
       backendIps: Object.fromEntries(this.backendIps),
+      // Optional fields only when known, so lines of clients that know none stay as they were.
+      ...(this.backendNodes.size > 0 ? { backendNodes: Object.fromEntries(this.backendNodes) } : {}),
+      ...(this.node ? { node: this.node } : {}),
+      ...(this.proxies.size > 0 ? { proxies: Object.fromEntries(this.proxies) } : {}),
       latencyMs: summarize(this.histogram),
       histogram: this.ok > 0 ? encodeHistogram(this.histogram) : '',
       ...(final ? { final: true } : {}),
@@ -75,6 +98,8 @@ export class WindowRecorder {
     this.errors.clear();
     this.backends.clear();
     this.backendIps.clear();
+    this.backendNodes.clear();
+    this.proxies.clear();
     this.histogram.reset();
     return line;
   }

@@ -50,6 +50,39 @@ describe('parseWindowLine', () => {
     if (!parsed.ok) expect(parsed.error).toMatch(/errors do not sum to failed/);
   });
 
+  it('carries the client node, backend nodes and proxies when known, and nothing when not', () => {
+    const recorder = new WindowRecorder('client-a', 'grpc', () => 1_000, { node: 'node-a' });
+    recorder.recordOk({ pod: 'pod-a', ip: '127.0.1.1', node: 'node-b' }, 1, 'node-a');
+    recorder.recordOk({ pod: 'pod-a', ip: '127.0.1.1', node: 'node-b' }, 1);
+    const line = recorder.flush();
+    expect(line).toMatchObject({
+      node: 'node-a',
+      backendNodes: { 'pod-a': 'node-b' },
+      proxies: { 'node-a': 1 },
+    });
+    expect(parseWindowLine(JSON.stringify(line))).toEqual({ ok: true, line });
+    // The next window starts empty; the client's node stays.
+    const next = recorder.flush();
+    expect(next.node).toBe('node-a');
+    expect(next).not.toHaveProperty('proxies');
+    expect(next).not.toHaveProperty('backendNodes');
+    const plain = recordedLine();
+    for (const key of ['node', 'proxies', 'backendNodes']) expect(plain).not.toHaveProperty(key);
+  });
+
+  it('treats an empty node as no node', () => {
+    const recorder = new WindowRecorder('client-a', 'grpc', () => 1_000, { node: '' });
+    expect(recorder.flush()).not.toHaveProperty('node');
+  });
+
+  it('rejects proxies that count more calls than succeeded', () => {
+    const parsed = parseWindowLine(
+      mutated((line) => Object.assign(line, { proxies: { 'node-a': 3 } })),
+    );
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.error).toMatch(/proxies sum to more than ok/);
+  });
+
   it('rejects a window that ends before it starts', () => {
     const parsed = parseWindowLine(mutated((line) => Object.assign(line, { end: 999 })));
     expect(parsed.ok).toBe(false);

@@ -37,6 +37,15 @@ export const windowLineSchema = z
     backends: z.record(z.string().min(1), count),
     /** Pod IP per backend pod name, as the pod reported it. */
     backendIps: z.record(z.string().min(1), z.string()),
+    /** Node per backend pod name, as the pod reported it; topology reports group by it. */
+    backendNodes: z.record(z.string().min(1), z.string()).optional(),
+    /** The node the client itself runs on (its NODE_NAME), when it knows it. */
+    node: z.string().min(1).optional(),
+    /**
+     * Successful calls per proxy identity, for calls that crossed a proxy
+     * which names itself in the response (the `x-lab-proxy` header).
+     */
+    proxies: z.record(z.string().min(1), count).optional(),
     /** Null when the window had no successful call. */
     latencyMs: latencySummarySchema.nullable(),
     /**
@@ -58,6 +67,10 @@ export const windowLineSchema = z
     }
     if (sum(line.errors) !== line.failed) {
       ctx.addIssue({ code: 'custom', path: ['errors'], message: 'errors do not sum to failed' });
+    }
+    // Only calls that succeeded are counted per proxy, and not every call crossed one.
+    if (line.proxies && sum(line.proxies) > line.ok) {
+      ctx.addIssue({ code: 'custom', path: ['proxies'], message: 'proxies sum to more than ok' });
     }
   });
 

@@ -20,13 +20,48 @@ export interface ServicePortSpec {
   nodePort?: number;
 }
 
-export function namespaceObject(name: string): KubeObject {
+/**
+ * The label the lab puts on a namespace it owns; a cluster runtime deletes
+ * or reuses only a namespace that carries it. The local cluster's namespace
+ * is the lab's, so it carries it too.
+ */
+export const LAB_MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const LAB_MANAGER = 'grpc-lb-lab';
+
+/** The label topology-aware routing, the scheduler and the lab's topology report read a node's zone from. */
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+
+export function namespaceObject(name: string, labels: Record<string, string> = {}): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
-    metadata: { name, labels: { 'kubernetes.io/metadata.name': name } },
+    metadata: { name, labels: { ...labels, 'kubernetes.io/metadata.name': name } },
     spec: { finalizers: ['kubernetes'] },
     status: { phase: 'Active' },
+  };
+}
+
+/**
+ * A Node as the kubelet registers it, for the fields kubectl and the lab's
+ * topology report read: the well-known hostname, OS and zone labels, Ready.
+ */
+export function nodeObject(name: string, zone: string | undefined): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      labels: {
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        ...(zone ? { [ZONE_LABEL]: zone } : {}),
+      },
+    },
+    spec: {},
+    status: {
+      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }],
+      nodeInfo: { kubeletVersion: 'v1.32.0', operatingSystem: 'linux' },
+    },
   };
 }
 

@@ -1,4 +1,11 @@
 export {
+  LAB_MANAGED_BY_LABEL,
+  LAB_MANAGER,
+  namespaceObject,
+  nodeObject,
+  ZONE_LABEL,
+} from './cluster-objects.js';
+export {
   type EndpointInput,
   endpointSlicesFor,
   MANAGED_BY,

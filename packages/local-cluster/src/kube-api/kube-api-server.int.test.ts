@@ -107,7 +107,7 @@ describe('KubeApiServer: kubeconfig and discovery', () => {
     ]);
     const core = await raw('/api/v1');
     const names = core.body.resources.map((r: { name: string }) => r.name);
-    expect(names).toEqual(['namespaces', 'pods', 'services', 'endpoints']);
+    expect(names).toEqual(['namespaces', 'nodes', 'pods', 'services', 'endpoints']);
     const apps = await raw('/apis/apps/v1');
     expect(apps.body.resources).toContainEqual({
       name: 'deployments/scale',

@@ -13,7 +13,8 @@ import {
   SERVER_VERSION,
 } from './kube-discovery.js';
 import { listObjects, parseListQuery } from './kube-list.js';
-import type { KubeObject } from './kube-object.js';
+import { type KubeObject, kubeTime } from './kube-object.js';
+import { RESOURCES } from './kube-resources.js';
 import {
   acceptsJson,
   type ResourceRequest,
@@ -24,6 +25,7 @@ import {
 import { toScale } from './kube-scale.js';
 import {
   ApiError,
+  forbidden,
   internalError,
   type KubeStatus,
   methodNotAllowed,
@@ -44,6 +46,11 @@ export interface KubeApiServerOptions {
   onRequest?: (method: string, url: string, status: number) => void;
   /** How often a watch with allowWatchBookmarks=true gets a BOOKMARK (default 60 s, as the watch cache). */
   bookmarkIntervalMs?: number;
+  /**
+   * Namespaces a DELETE refuses (403), as the API server refuses
+   * kube-system: the namespace a running local cluster writes its objects to.
+   */
+  protectedNamespaces?: readonly string[];
 }
 
 /** Without timeoutSeconds the API server picks a watch timeout between 1 and 2 times --min-request-timeout (1800 s). */
@@ -158,6 +165,10 @@ export class KubeApiServer {
     const request = resolveResource(segments);
     if (!request) throw new ApiError(pathNotFound());
     const { resource, name, subresource } = request;
+    if (method === 'DELETE' && resource.kind === 'Namespace' && name && !request.watchPath) {
+      this.send(req, res, url, 200, this.deleteNamespace(name));
+      return;
+    }
     if (method === 'GET') {
       if (name !== undefined && !request.watchPath) {
         await this.get(req, res, url, request);
@@ -184,6 +195,33 @@ export class KubeApiServer {
       return;
     }
     throw new ApiError(methodNotAllowed());
+  }
+
+  /**
+   * Deletes a namespace and everything in it. A real API server answers with
+   * the namespace in phase Terminating and removes it once the namespace
+   * controller has emptied it; here that happens at once, so a `kubectl
+   * delete --wait` sees it gone on its first look.
+   */
+  private deleteNamespace(name: string): KubeObject {
+    const gr = { group: '', resource: 'namespaces' };
+    const { store } = this.options;
+    const namespace = store.get('v1', 'Namespace', undefined, name);
+    if (!namespace) throw new ApiError(notFound(gr, name));
+    if (this.options.protectedNamespaces?.includes(name)) {
+      throw new ApiError(forbidden(gr, name, 'this namespace may not be deleted'));
+    }
+    for (const resource of RESOURCES.filter((r) => r.namespaced)) {
+      for (const object of store.list(resource.apiVersion, resource.kind, name)) {
+        store.remove(resource.apiVersion, resource.kind, name, object.metadata.name);
+      }
+    }
+    store.remove('v1', 'Namespace', undefined, name);
+    return {
+      ...namespace,
+      metadata: { ...namespace.metadata, deletionTimestamp: kubeTime() },
+      status: { phase: 'Terminating' },
+    };
   }
 
   private discovery(

@@ -64,7 +64,14 @@ export const RESOURCES: readonly ResourceDef[] = [
   def('v1', 'namespaces', 'namespace', 'Namespace', {
     namespaced: false,
     shortNames: ['ns'],
+    verbs: [...READ, 'delete'],
     fieldLabels: ['metadata.name', 'status.phase'],
+    fieldLabelError: 'core',
+  }),
+  def('v1', 'nodes', 'node', 'Node', {
+    namespaced: false,
+    shortNames: ['no'],
+    fieldLabels: ['metadata.name', 'spec.unschedulable'],
     fieldLabelError: 'core',
   }),
   def('v1', 'pods', 'pod', 'Pod', {
@@ -155,6 +162,9 @@ export function fieldsOf(resource: ResourceDef, object: KubeObject): Record<stri
   // A cluster-scoped object has an empty namespace; the field still exists.
   if (resource.fieldLabels.includes('metadata.namespace')) {
     fields['metadata.namespace'] = object.metadata.namespace ?? '';
+  }
+  if (resource.kind === 'Node' && fields['spec.unschedulable'] === '') {
+    fields['spec.unschedulable'] = 'false';
   }
   if (resource.kind === 'Pod' && fields['spec.hostNetwork'] === '') {
     fields['spec.hostNetwork'] = 'false';

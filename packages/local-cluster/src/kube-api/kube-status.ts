@@ -84,6 +84,11 @@ export function pathNotFound(): KubeStatus {
   return status(404, 'NotFound', 'the server could not find the requested resource', {});
 }
 
+/** apimachinery's NewForbidden, as the namespace lifecycle admission words a protected namespace. */
+export function forbidden(gr: GroupResource, name: string, why: string): KubeStatus {
+  return status(403, 'Forbidden', `${qualified(gr)} "${name}" is forbidden: ${why}`, details(gr, name));
+}
+
 /** What the router answers for a method a path does not serve. */
 export function methodNotAllowed(): KubeStatus {
   return status(

@@ -97,6 +97,37 @@ const PRINTERS: Record<string, Printer> = {
     ],
     cells: (o, now) => [o.metadata.name, (o as Any).status?.phase ?? 'Active', age(o, now)],
   },
+  nodes: {
+    columns: [
+      NAME,
+      { name: 'Status', type: 'string', description: 'The status of the node' },
+      { name: 'Roles', type: 'string', description: 'The roles of the node' },
+      AGE,
+      { name: 'Version', type: 'string', description: 'Kubelet Version reported by the node.' },
+      {
+        name: 'Internal-IP',
+        type: 'string',
+        priority: 1,
+        description: 'List of addresses reachable to the node.',
+      },
+    ],
+    cells: (o, now) => {
+      const node = o as Any;
+      const ready = (node.status?.conditions ?? []).find((c: Any) => c.type === 'Ready');
+      const roles = Object.keys(o.metadata.labels ?? {})
+        .filter((key) => key.startsWith('node-role.kubernetes.io/'))
+        .map((key) => key.slice('node-role.kubernetes.io/'.length));
+      const internal = (node.status?.addresses ?? []).find((a: Any) => a.type === 'InternalIP');
+      return [
+        o.metadata.name,
+        ready?.status === 'True' ? 'Ready' : 'NotReady',
+        roles.length > 0 ? roles.sort().join(',') : '<none>',
+        age(o, now),
+        node.status?.nodeInfo?.kubeletVersion ?? '',
+        internal?.address ?? '<none>',
+      ];
+    },
+  },
   pods: {
     columns: [
       NAME,
