@@ -276,6 +276,9 @@ export class LocalRuntime implements Runtime {
         // and for xds: targets the bootstrap its manifest mounts.
         env: {
           KUBECONFIG: this.kubeconfigPath,
+          // Clients run beside the local cluster, on no node of it; a NODE_NAME
+          // from the caller's shell must not place them on one.
+          NODE_NAME: '',
           ...(client.target.startsWith('xds:')
             ? { GRPC_XDS_BOOTSTRAP: this.lookaside?.writeXdsBootstrap(this.workDir, client.name) }
             : {}),

@@ -160,7 +160,9 @@ describe('linkerd1-daemonset (legacy)', () => {
     const [linkerd] = daemonSet.spec.template.spec.containers;
     expect(linkerd.ports[0]).toMatchObject({ containerPort: 4140, hostPort: 4140 });
     const client = (clientPod(objects, 'via-node').spec.containers ?? [])[0]!;
+    // $(HOST_IP) in the args only expands from a variable defined in env.
     expect(client.env).toEqual([
+      { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
       { name: 'HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
     ]);
     expect(client.args).toContain('--target=ipv4:$(HOST_IP):4140');

@@ -74,6 +74,20 @@ describe('scenario kustomizations', () => {
       }
     });
 
+    it('tells every client its node, so window lines say where calls started', () => {
+      const clients = containers(manifests.objects).filter(
+        ({ pod, container }) =>
+          pod.labels['app.kubernetes.io/component'] === 'client' && container.name === 'client',
+      );
+      expect(clients.length).toBeGreaterThan(0);
+      for (const { pod, container } of clients) {
+        expect(container.env, pod.ref).toContainEqual({
+          name: 'NODE_NAME',
+          valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } },
+        });
+      }
+    });
+
     it('labels every object with its scenario', () => {
       for (const object of manifests.objects) {
         expect(object.metadata.labels?.['grpc-lb-lab/scenario'], object.metadata.name).toBe(id);
