@@ -187,7 +187,7 @@ describe('bad input', () => {
     const done = await lab(['no-such']).finished;
     expect(done.code).toBe(2);
     expect(done.stderr.trim()).toBe(
-      "lab: error: unknown scenario 'no-such'; known: api-resolver, envoy-dynamic, envoy-static, grpclb, headless-dns, headless-dns-max-age, istio, l4-lb, linkerd, linkerd1-daemonset, node-proxy, re-resolve-pool, xds-proxyless (or list, all, down)",
+      "lab: error: unknown scenario 'no-such'; known: api-resolver, envoy-dynamic, envoy-static, grpclb, headless-dns, headless-dns-max-age, istio, l4-lb, linkerd, linkerd1-daemonset, node-proxy, re-resolve-pool, xds-proxyless (or list, all, down, compare, report)",
     );
   });
 

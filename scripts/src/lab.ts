@@ -243,7 +243,7 @@ const program = new Command('lab')
       const planned = id === 'all' ? ids : [id];
       if (id !== 'all' && !ids.includes(id))
         throw new UsageError(
-          `unknown scenario '${id}'; known: ${ids.join(', ')} (or list, all, down)`,
+          `unknown scenario '${id}'; known: ${ids.join(', ')} (or list, all, down, compare, report)`,
         );
       let commands = 0;
       for (const scenarioId of planned) {
@@ -308,7 +308,7 @@ const program = new Command('lab')
     }
     if (!ids.includes(id))
       throw new UsageError(
-        `unknown scenario '${id}'; known: ${ids.join(', ')} (or list, all, down)`,
+        `unknown scenario '${id}'; known: ${ids.join(', ')} (or list, all, down, compare, report)`,
       );
     const { result, report } = await runOne(id, flags, narrator);
     const rows = verdictRows(result);

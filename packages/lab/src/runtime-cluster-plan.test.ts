@@ -147,6 +147,7 @@ describe('which scenarios run in another namespace (docs/cluster-runtime.md list
     ['grpclb', false],
     ['istio', false],
     ['linkerd1-daemonset', false],
+    ['node-proxy', false],
     ['xds-proxyless', false],
   ])('%s: %s', async (id, ok) => {
     expect(await accepted(id)).toBe(ok);

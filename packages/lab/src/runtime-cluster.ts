@@ -1,12 +1,10 @@
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { ZONE_LABEL } from '@lab/local-cluster';
-import { ZxRunner } from './command-plan-zx.js';
 import { ExistingCluster } from './cluster-existing.js';
 import { registryImage } from './cluster-registry.js';
 import { type AppImage, appImage, appsFor } from './kind-images.js';
-import { KubePodWatch } from './kind-pod-watch.js';
 import type { ToolName } from './kind-prereqs.js';
-import { fromRoot, KindRuntime, serverPodSelector } from './runtime-kind.js';
+import { createRealRuntime, type KindRuntime, kubeConfigForContext } from './runtime-kind.js';
 import type { LoadedScenario } from './scenario-load.js';
 
 /** What a cluster run needs on this machine: docker with an engine (build, push) and kubectl. */
@@ -42,22 +40,17 @@ export function clusterImages(
   );
 }
 
-/** The user's kubeconfig (KUBECONFIG or ~/.kube/config), on the named context only. */
-export function kubeConfigForContext(context: string): KubeConfig {
-  const config = new KubeConfig();
-  config.loadFromDefault();
-  if (!config.getContextObject(context)) {
-    throw new Error(
-      `no kubeconfig context ${context} (kubectl config get-contexts lists them; KUBECONFIG chooses the file)`,
-    );
-  }
-  config.setCurrentContext(context);
-  return config;
+/** The user's kubeconfig on the run's context (--context). */
+export function kubeConfigOfContext(context: string): KubeConfig {
+  return kubeConfigForContext(
+    context,
+    ' (kubectl config get-contexts lists them; KUBECONFIG chooses the file)',
+  );
 }
 
 /** The cluster a context points at, as the kubeconfig names it. */
 export function clusterOfContext(context: string): string | undefined {
-  return kubeConfigForContext(context).getContextObject(context)?.cluster;
+  return kubeConfigOfContext(context).getContextObject(context)?.cluster;
 }
 
 /** Each node's zone label, for the topology report; nodes without one are left out. */
@@ -82,27 +75,14 @@ export function createClusterRuntime(
   loaded: LoadedScenario,
   options: ClusterRuntimeOptions,
 ): KindRuntime {
-  const { scenario } = loaded;
   const cluster = new ExistingCluster({ context: options.context, registry: options.registry });
-  let runtime: KindRuntime | undefined;
-  const runner = new ZxRunner({
-    cwd: options.root,
-    onCommand: (line) => runtime?.commandRan(line),
-  });
-  runtime = new KindRuntime({
-    scenario,
-    scenarioDir: fromRoot(options.root, loaded.dir),
+  return createRealRuntime(loaded, {
+    root: options.root,
     cluster,
-    runner,
     namespace: options.namespace,
-    observer: () =>
-      new KubePodWatch(kubeConfigForContext(cluster.context), {
-        namespace: options.namespace,
-        labelSelector: serverPodSelector(scenario),
-      }),
-    nodeZones: () => readNodeZones(kubeConfigForContext(cluster.context)),
     images: clusterImages(options.root, loaded, options),
     keep: options.keep,
+    kubeConfig: () => kubeConfigOfContext(cluster.context),
+    nodeZones: () => readNodeZones(kubeConfigOfContext(cluster.context)),
   });
-  return runtime;
 }

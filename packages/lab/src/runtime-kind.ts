@@ -394,17 +394,48 @@ export interface KindRuntimeOptions {
   keep: boolean;
 }
 
-/** The user's kubeconfig (KUBECONFIG or ~/.kube/config), on the named context only. */
-function kubeConfigFor(context: string): KubeConfig {
+/**
+ * The user's kubeconfig (KUBECONFIG or ~/.kube/config), on the named context
+ * only; `hint` tells a person where that context should have come from.
+ */
+export function kubeConfigForContext(context: string, hint: string): KubeConfig {
   const config = new KubeConfig();
   config.loadFromDefault();
-  if (!config.getContextObject(context)) {
-    throw new Error(
-      `no kubeconfig context ${context}: kind writes it when it creates the cluster; is KUBECONFIG pointing elsewhere?`,
-    );
-  }
+  if (!config.getContextObject(context)) throw new Error(`no kubeconfig context ${context}${hint}`);
   config.setCurrentContext(context);
   return config;
+}
+
+/** What a real run is given beyond the scenario: where it runs and what it deploys. */
+export type RealRunParts = Pick<KindRuntimeParts, 'cluster' | 'images' | 'keep' | 'nodeZones'> & {
+  root: string;
+  namespace: string;
+  /** The kubeconfig for the cluster's context, read once the cluster exists. */
+  kubeConfig: () => KubeConfig;
+};
+
+/**
+ * A KindRuntime that runs for real, on kind or on an existing cluster: its
+ * commands through zx (each shows in the narration and the report as it
+ * runs), its server pods watched through the Kubernetes API.
+ */
+export function createRealRuntime(loaded: LoadedScenario, parts: RealRunParts): KindRuntime {
+  const { scenario } = loaded;
+  const { root, kubeConfig, ...rest } = parts;
+  let runtime: KindRuntime | undefined;
+  const runner = new ZxRunner({ cwd: root, onCommand: (line) => runtime?.commandRan(line) });
+  runtime = new KindRuntime({
+    ...rest,
+    scenario,
+    scenarioDir: fromRoot(root, loaded.dir),
+    runner,
+    observer: () =>
+      new KubePodWatch(kubeConfig(), {
+        namespace: parts.namespace,
+        labelSelector: serverPodSelector(scenario),
+      }),
+  });
+  return runtime;
 }
 
 /** A kind runtime that runs for real. */
@@ -412,26 +443,17 @@ export function createKindRuntime(
   loaded: LoadedScenario,
   options: KindRuntimeOptions,
 ): KindRuntime {
-  const { scenario } = loaded;
   const cluster = kindClusterOf(options.root, options.clusterConfig);
-  let runtime: KindRuntime | undefined;
-  const runner = new ZxRunner({
-    cwd: options.root,
-    // Each command shows in the narration and the report, as it runs.
-    onCommand: (line) => runtime?.commandRan(line),
-  });
-  runtime = new KindRuntime({
-    scenario,
-    scenarioDir: fromRoot(options.root, loaded.dir),
+  return createRealRuntime(loaded, {
+    root: options.root,
     cluster,
-    runner,
-    observer: () =>
-      new KubePodWatch(kubeConfigFor(cluster.context), {
-        namespace: scenario.namespace,
-        labelSelector: serverPodSelector(scenario),
-      }),
-    images: appsFor(scenario).map((app) => appImage(options.root, app)),
+    namespace: loaded.scenario.namespace,
+    images: appsFor(loaded.scenario).map((app) => appImage(options.root, app)),
     keep: options.keep,
+    kubeConfig: () =>
+      kubeConfigForContext(
+        cluster.context,
+        ': kind writes it when it creates the cluster; is KUBECONFIG pointing elsewhere?',
+      ),
   });
-  return runtime;
 }
