@@ -152,6 +152,11 @@ export class KindRuntime implements Runtime {
     // Its pods are server objects too (not `client`): the clients start once
     // it is Ready, so their first request gets an answer.
     if (scenario.balancer) await runner.run(this.balancerRolloutStatus());
+    // Proxies the clients dial (a DaemonSet per node): a client started before
+    // its node's proxy is Ready would spend its first-call wait on it.
+    for (const workload of scenario.rollouts) {
+      await runner.run(this.kubectl('rollout', 'status', workload, `--timeout=${KUBECTL_TIMEOUT}`));
+    }
     runner.note("the clients, one Job each; then each client's window lines, as they come");
     await runner.run(
       this.kubectl('apply', '-k', this.kustomizationDir, '-l', `${COMPONENT_LABEL}=client`),

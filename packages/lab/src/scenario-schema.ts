@@ -201,6 +201,16 @@ export const scenarioSchema = z
         args: z.array(z.string()).default([]),
       })
       .optional(),
+    /**
+     * Other workloads of the manifests that must be rolled out before the
+     * clients start, as `kubectl rollout status` names them (`daemonset/node-proxy`):
+     * the kind and cluster runtimes wait for each. The local runtime has none.
+     */
+    rollouts: z
+      .array(
+        z.string().regex(/^(daemonset|deployment|statefulset)\/[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+      )
+      .default([]),
     clients: z.array(clientSchema).min(1),
     steps: z.array(rawStepSchema).min(1),
   })

@@ -40,6 +40,7 @@ interface Scenario {
   };
   service: { name?: string; kind: 'clusterip' | 'headless' | 'nodeport' };
   balancer?: { kind: BalancerKind; args?: string[] };
+  rollouts?: string[];
   clients: ScenarioClient[];
 }
 
@@ -192,6 +193,15 @@ describe.each(folders.map((folder) => [folder.id, folder.dir]))(
         }
         expect(served, 'the server Service and its grpc port').toContain(servedName);
       }
+    });
+
+    it('on the DaemonSets the deploy step waits for (rollouts)', async () => {
+      const daemonSets = (await render())
+        .filter((object) => object.kind === 'DaemonSet')
+        .map((object) => `daemonset/${object.metadata.name}`);
+      expect((scenario.rollouts ?? []).filter((w) => w.startsWith('daemonset/')).sort()).toEqual(
+        daemonSets.sort(),
+      );
     });
 
     it('on the Service kind', async () => {
